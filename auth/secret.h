@@ -1,0 +1,24 @@
+/*
+ * secret.h: where the JWT signing secret comes from.
+ *
+ * A secret configured in signaling.conf (or -k) wins; it must be at least 32
+ * bytes. Without one, a random 256-bit secret is generated on first start and
+ * kept in the database (setting "jwt_secret", hex), so restarts and icegatectl
+ * use the same one. There is no built-in default secret.
+ */
+#ifndef ICEGATE_AUTH_SECRET_H
+#define ICEGATE_AUTH_SECRET_H
+
+#include "auth/token.h"
+#include "config/config.h"
+#include "db/store.h"
+
+#include <stddef.h>
+
+/* Fills ring (keys, issuer, audience, leeway) from cfg and store.
+ * *generated is set to 1 when a new secret was created by this call.
+ * Returns 0, or -1 with err filled. */
+int secret_load_keyring(const struct config *cfg, struct store *store, struct token_keyring *ring,
+			int *generated, char *err, size_t err_size);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * config.h: icegate's configuration, parsed once into a plain struct.
+ *
+ * Sources, later ones winning: embedded defaults, the file (signaling.conf,
+ * "key = value" lines, '#' comments), then command-line flags. Nobody else in
+ * the program reads configuration files; everything gets a const struct config.
+ * The daemon and icegatectl share this parser so they agree on the database.
+ */
+#ifndef ICEGATE_CONFIG_CONFIG_H
+#define ICEGATE_CONFIG_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_TEXT_MAX 256
+#define CONFIG_PATH_MAX 1024
+#define CONFIG_SECRET_MAX 512
+
+struct config {
+	/* network */
+	char listen_host[CONFIG_TEXT_MAX]; /* "" = all addresses */
+	int port;                          /* 1..65535; default 8080 */
+	char domain[CONFIG_TEXT_MAX];      /* public host name; default "localhost" */
+	char allowed_origins[CONFIG_PATH_MAX]; /* comma list of origins; "" = same host only */
+
+	/* storage and files */
+	char db_path[CONFIG_PATH_MAX]; /* default "icegate.db" */
+	char web_root[CONFIG_PATH_MAX]; /* pages and /js; default "web" */
+
+	/* tokens */
+	char jwt_secret[CONFIG_SECRET_MAX]; /* "" = generated once, kept in the database */
+	char issuer[CONFIG_TEXT_MAX];       /* default "icegate" */
+	char audience[CONFIG_TEXT_MAX];     /* default "icegate" */
+	int access_token_ttl;               /* seconds; default 600 */
+	int refresh_token_ttl;              /* seconds; default 30 days */
+	int token_leeway;                   /* seconds of clock skew accepted; default 30 */
+	int guest_access;                   /* 0/1; default 0 */
+	int login_attempts_per_minute;      /* failed logins per address; default 10 */
+
+	/* signaling limits */
+	size_t max_message_bytes;     /* WebSocket message; default 65536 */
+	int messages_per_second;      /* sustained per connection; default 50 */
+	int message_burst;            /* token bucket depth; default 100 */
+	int max_connections_per_address; /* default 100 */
+	int max_peers_per_room;       /* default 16 */
+	int max_rooms_per_connection; /* joins one connection may hold at once; default 1 */
+	int auth_timeout;             /* seconds to authenticate after upgrade; default 5 */
+	int ping_interval;            /* seconds between server pings; default 30 */
+	int idle_timeout;             /* seconds without any frame before close; default 75 */
+	int max_violations;           /* error replies before close 1008; default 20 */
+
+	/* process */
+	int worker_threads;      /* argon2 and bulk DB work; default 2 */
+	int user_poll_interval_ms; /* how often admin changes are picked up; default 500 */
+	char log_level[16];      /* debug|info|warn|error; default info */
+};
+
+/* Fill every field with its embedded default. */
+void config_defaults(struct config *cfg);
+
+/*
+ * Parse one "key = value" text (the whole file's contents). Unknown keys,
+ * values out of range and malformed lines are errors: the message names the
+ * line and the key, e.g. "line 12: port: not a number in 1..65535".
+ * Returns 0 or -1 with err filled.
+ */
+int config_parse_text(struct config *cfg, const char *text, size_t length, char *err,
+		      size_t err_size);
+
+/* Read and parse a file. A missing file is an error (the caller decides
+ * whether a missing default file is fine). Returns 0 or -1 with err filled. */
+int config_load_file(struct config *cfg, const char *path, char *err, size_t err_size);
+
+/* Set one option by name, as the file would ("port", "8080"). */
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t err_size);
+
+/*
+ * Parse the -p/--port forms the seed server accepted: "8080", ":8080" and
+ * "HOST:PORT" (and "[v6]:PORT"). Fills listen_host and port.
+ */
+int config_set_listen(struct config *cfg, const char *spec, char *err, size_t err_size);
+
+#endif

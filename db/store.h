@@ -1,0 +1,117 @@
+/*
+ * store.h: icegate's persistent state in one SQLite file, and the only module
+ * that holds SQL.
+ *
+ * The file is shared: the daemon, icegatectl and (later) the patched coturn open
+ * it at once, so it runs in WAL mode with a busy timeout, and every icegate
+ * table is prefixed "ig_" to stay clear of coturn's own tables (turn_secret,
+ * ...). The schema is versioned (PRAGMA user_version) and migrations run in
+ * store_open. Every function returns 0 on success and -1 on failure with a
+ * message in the store's error buffer (store_error); "not found" is 1 where a
+ * lookup can miss. A store handle belongs to one thread.
+ */
+#ifndef ICEGATE_DB_STORE_H
+#define ICEGATE_DB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+#define STORE_NAME_MAX 65     /* user name bytes + NUL */
+#define STORE_SUBJECT_MAX 128 /* token subject + NUL */
+#define STORE_ROOM_MAX 128    /* room name + NUL */
+#define STORE_HASH_MAX 256    /* encoded argon2id hash + NUL */
+#define STORE_ROLES_MAX 32    /* "sender,receiver" + NUL */
+
+/* Opens (creating if needed) and migrates. On failure returns NULL and
+ * writes the reason into err. */
+struct store *store_open(const char *path, char *err, size_t err_size);
+void store_close(struct store *store);
+/* The last error's text, for the caller to show or log. */
+const char *store_error(const struct store *store);
+/* Schema version after migrations. */
+int store_schema_version(struct store *store);
+/* 0 if a write transaction succeeds right now (readiness probes). */
+int store_check_writable(struct store *store);
+
+/* ---- settings: small named values (the generated JWT secret) ---- */
+/* Returns 0 found, 1 missing, -1 error. value is NUL-terminated. */
+int store_setting_get(struct store *store, const char *key, char *value, size_t value_size);
+int store_setting_set(struct store *store, const char *key, const char *value);
+/* Sets key only if it is missing, then reads back whichever value won:
+ * two processes starting at once agree on one secret. */
+int store_setting_init(struct store *store, const char *key, const char *value, char *out,
+		       size_t out_size);
+
+/* ---- users ---- */
+struct store_user {
+	int64_t id;
+	char name[STORE_NAME_MAX];
+	char password_hash[STORE_HASH_MAX]; /* argon2id encoded */
+	char roles[STORE_ROLES_MAX];        /* comma list: "sender,receiver" */
+	int disabled;                       /* 0 or 1 */
+	int64_t created_at;                 /* unix seconds */
+};
+
+/* Returns 0, 1 if the name is taken, -1 on error. */
+int store_user_add(struct store *store, const char *name, const char *password_hash,
+		   const char *roles);
+/* Returns 0 found, 1 missing, -1 error. */
+int store_user_get(struct store *store, const char *name, struct store_user *out);
+/* Calls visit for every user, ordered by name. */
+int store_user_list(struct store *store, void (*visit)(const struct store_user *user, void *arg),
+		    void *arg);
+/* These return 0, 1 if the user does not exist, -1 on error. Deleting and
+ * disabling also revoke the user's refresh tokens and record a user event in
+ * the same transaction. */
+int store_user_delete(struct store *store, const char *name);
+int store_user_set_disabled(struct store *store, const char *name, int disabled);
+int store_user_set_password(struct store *store, const char *name, const char *password_hash);
+int store_user_set_roles(struct store *store, const char *name, const char *roles);
+
+/* ---- user events: how a running daemon learns of icegatectl's changes ---- */
+enum store_user_event { STORE_USER_DELETED = 1, STORE_USER_DISABLED, STORE_USER_ENABLED,
+			STORE_USER_PASSWORD_CHANGED };
+
+/* The highest event sequence number so far (0 if none). */
+int store_user_event_latest(struct store *store, int64_t *seq);
+/* Calls visit for each event with seq > after, in order; *last gets the
+ * highest seq seen (unchanged when there is none). */
+int store_user_events_since(struct store *store, int64_t after, int64_t *last,
+			    void (*visit)(const char *name, enum store_user_event kind, void *arg),
+			    void *arg);
+/* Cheap test for "another connection committed something" (PRAGMA
+ * data_version); returns 1 changed, 0 unchanged, -1 error. */
+int store_changed(struct store *store);
+
+/* ---- refresh tokens: only SHA-256 hashes are stored ---- */
+struct store_refresh {
+	char token_hash[65]; /* hex SHA-256 of the token */
+	char family[33];     /* hex id shared along one rotation chain */
+	char subject[STORE_SUBJECT_MAX];
+	char roles[STORE_ROLES_MAX];
+	char room[STORE_ROOM_MAX];
+	int64_t issued_at, expires_at;
+	int used;    /* already rotated */
+	int revoked; /* family revoked (logout, reuse, user change) */
+};
+
+int store_refresh_insert(struct store *store, const struct store_refresh *token);
+/* Returns 0 found, 1 missing, -1 error. */
+int store_refresh_get(struct store *store, const char *token_hash, struct store_refresh *out);
+/* Marks a token used if it was not already: returns 0 if this call marked it,
+ * 1 if it was already used or revoked (a replay), -1 on error. Atomic, so two
+ * concurrent refreshes of one token cannot both succeed. */
+int store_refresh_mark_used(struct store *store, const char *token_hash, int64_t now);
+int store_refresh_revoke_family(struct store *store, const char *family);
+int store_refresh_revoke_subject(struct store *store, const char *subject);
+/* Deletes tokens that expired before now; returns the count or -1. */
+int store_refresh_prune(struct store *store, int64_t now);
+
+/* Wraps several calls in one transaction (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+int store_begin(struct store *store);
+int store_commit(struct store *store);
+void store_rollback(struct store *store);
+
+#endif

@@ -119,7 +119,7 @@ void *hmap_remove(struct hmap *map, const char *key)
 }
 
 void hmap_foreach(const struct hmap *map, void (*visit)(const char *key, void *value, void *arg),
-		  void *arg)
+                  void *arg)
 {
 	for (size_t i = 0; i < map->bucket_count; i++)
 		for (struct hmap_entry *e = map->buckets[i]; e; e = e->next)

@@ -36,6 +36,6 @@ void *hmap_remove(struct hmap *map, const char *key);
 
 /* Calls visit for each entry; visit may not change the map. */
 void hmap_foreach(const struct hmap *map, void (*visit)(const char *key, void *value, void *arg),
-		  void *arg);
+                  void *arg);
 
 #endif

@@ -51,5 +51,5 @@ void log_write(enum log_level level, const char *fmt, ...)
 
 	/* One fprintf per line keeps concurrent lines from interleaving. */
 	fprintf(stderr, "%s.%03ldZ %s %s\n", stamp, (long)(now.tv_usec / 1000), labels[level],
-		message);
+	        message);
 }

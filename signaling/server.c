@@ -1,1 +1,216 @@
-/* placeholder: being written */
+/*
+ * server.c: builds the daemon's context (event base, listener, worker pool,
+ * timers, signal handlers), runs the loop, and shuts down gracefully: stop
+ * accepting, close every session with 1001 so clients reconnect elsewhere,
+ * let the last bytes drain, and leave within a bounded time.
+ */
+#include "signaling/server.h"
+
+#include "common/log.h"
+#include "db/store.h"
+#include "http/ws.h"
+#include "signaling/conn.h"
+#include "signaling/session.h"
+#include "signaling/user_watch.h"
+#include "signaling/workers.h"
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <openssl/crypto.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define MAINTENANCE_SECONDS 60
+#define SHUTDOWN_GRACE_MS   5000
+#define LISTEN_BACKLOG      4096
+
+int64_t server_now_ms(const struct server *server)
+{
+	struct timeval now;
+	event_base_gettimeofday_cached(server->base, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
+}
+
+int64_t server_now(const struct server *server)
+{
+	return server_now_ms(server) / 1000;
+}
+
+static void accept_cb(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *address,
+                      int length, void *arg)
+{
+	conn_accept(arg, fd, address);
+}
+
+static void accept_error_cb(struct evconnlistener *listener, void *arg)
+{
+	/* EMFILE and friends: keep serving who is connected; libevent retries. */
+	log_warn("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static int bind_listener(struct server *server, char *err, size_t err_size)
+{
+	const struct config *cfg = server->cfg;
+	char port[8];
+	snprintf(port, sizeof(port), "%d", cfg->port);
+	struct addrinfo hints = {0}, *found = NULL;
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	const char *host = cfg->listen_host[0] ? cfg->listen_host : NULL;
+	int rc = getaddrinfo(host, port, &hints, &found);
+	if (rc != 0) {
+		snprintf(err, err_size, "cannot resolve listen address '%s': %s", host ? host : "*",
+		         gai_strerror(rc));
+		return -1;
+	}
+	/* Without a host, prefer the IPv6 wildcard, which also takes IPv4. */
+	struct addrinfo *chosen = found;
+	for (struct addrinfo *ai = found; !host && ai; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET6)
+			chosen = ai;
+	server->listener = evconnlistener_new_bind(
+	    server->base, accept_cb, server,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, LISTEN_BACKLOG,
+	    chosen->ai_addr, (int)chosen->ai_addrlen);
+	if (!server->listener) {
+		snprintf(err, err_size, "cannot listen on %s:%d: %s", host ? host : "*", cfg->port,
+		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+		freeaddrinfo(found);
+		return -1;
+	}
+	evconnlistener_set_error_cb(server->listener, accept_error_cb);
+	freeaddrinfo(found);
+	return 0;
+}
+
+static void maintenance_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+	int64_t now = server_now(server);
+	login_limiter_prune(&server->login_limiter, now);
+	int pruned = store_refresh_prune(server->store, now);
+	if (pruned < 0)
+		log_warn("pruning expired refresh tokens: %s", store_error(server->store));
+}
+
+static void signal_cb(evutil_socket_t signal_number, short what, void *arg)
+{
+	struct server *server = arg;
+	log_info("received %s: shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+	server_shutdown(server);
+}
+
+static void shutdown_poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *server = arg;
+	int pending_jobs = server->workers ? workers_pending(server->workers) : 0;
+	if ((server->connection_count == 0 && pending_jobs == 0) ||
+	    server_now_ms(server) >= server->shutdown_deadline_ms)
+		event_base_loopbreak(server->base);
+}
+
+void server_shutdown(struct server *server)
+{
+	if (server->shutting_down)
+		return;
+	server->shutting_down = 1;
+	if (server->listener) {
+		evconnlistener_free(server->listener);
+		server->listener = NULL;
+	}
+	for (struct conn *conn = server->connections; conn; conn = conn->next) {
+		if (conn->mode == CONN_WEBSOCKET && conn->session)
+			session_close(conn->session, WS_CLOSE_GOING_AWAY, "server shutting down");
+		else if (conn->mode == CONN_HTTP && !conn->awaiting_response)
+			conn->request.keep_alive = 0; /* closes after the reply in progress */
+	}
+	/* Idle keep-alive connections have nothing in flight: close them now.
+	 * Collected first, since closing may free. */
+	struct conn *conn = server->connections;
+	while (conn) {
+		struct conn *next = conn->next;
+		if (conn->mode == CONN_HTTP && !conn->awaiting_response && !conn->request.head)
+			conn_close_after_flush(conn);
+		conn = next;
+	}
+	server->shutdown_deadline_ms = server_now_ms(server) + SHUTDOWN_GRACE_MS;
+	struct timeval every = {0, 50 * 1000};
+	event_add(server->shutdown_timer, &every);
+}
+
+int server_init(struct server *server, const struct config *cfg, struct store *store,
+                const struct token_keyring *keyring, char *err, size_t err_size)
+{
+	memset(server, 0, sizeof(*server));
+	server->cfg = cfg;
+	server->store = store;
+	server->keyring = *keyring;
+	hmap_init(&server->sessions_by_id);
+	hmap_init(&server->connections_by_address);
+	room_registry_init(&server->rooms);
+	login_limiter_init(&server->login_limiter, cfg->login_attempts_per_minute);
+
+	if (evthread_use_pthreads() != 0 || !(server->base = event_base_new())) {
+		snprintf(err, err_size, "cannot create the event loop");
+		return -1;
+	}
+	server->workers = workers_start(server->base, cfg->worker_threads);
+	if (!server->workers) {
+		snprintf(err, err_size, "cannot start %d worker threads", cfg->worker_threads);
+		return -1;
+	}
+	if (bind_listener(server, err, err_size) != 0)
+		return -1;
+
+	server->maintenance_timer = event_new(server->base, -1, EV_PERSIST, maintenance_cb, server);
+	server->shutdown_timer = event_new(server->base, -1, EV_PERSIST, shutdown_poll_cb, server);
+	server->signal_events[0] = evsignal_new(server->base, SIGTERM, signal_cb, server);
+	server->signal_events[1] = evsignal_new(server->base, SIGINT, signal_cb, server);
+	struct timeval maintenance_every = {MAINTENANCE_SECONDS, 0};
+	if (!server->maintenance_timer || !server->shutdown_timer || !server->signal_events[0] ||
+	    !server->signal_events[1] ||
+	    event_add(server->maintenance_timer, &maintenance_every) != 0 ||
+	    event_add(server->signal_events[0], NULL) != 0 ||
+	    event_add(server->signal_events[1], NULL) != 0) {
+		snprintf(err, err_size, "cannot set up timers and signal handlers");
+		return -1;
+	}
+	if (user_watch_start(server) != 0) {
+		snprintf(err, err_size, "cannot watch for user changes: %s", store_error(store));
+		return -1;
+	}
+	return 0;
+}
+
+int server_run(struct server *server)
+{
+	return event_base_dispatch(server->base) < 0 ? -1 : 0;
+}
+
+void server_free(struct server *server)
+{
+	while (server->connections)
+		conn_free(server->connections);
+	if (server->listener)
+		evconnlistener_free(server->listener);
+	/* Jobs still queued finish and find their connections gone. */
+	workers_stop(server->workers);
+	struct event *events[] = {server->user_poll_timer, server->maintenance_timer,
+	                          server->shutdown_timer, server->signal_events[0],
+	                          server->signal_events[1]};
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (events[i])
+			event_free(events[i]);
+	room_registry_free(&server->rooms);
+	hmap_clear(&server->sessions_by_id);
+	hmap_clear(&server->connections_by_address);
+	login_limiter_free(&server->login_limiter);
+	if (server->base)
+		event_base_free(server->base);
+	OPENSSL_cleanse(&server->keyring, sizeof(server->keyring));
+}

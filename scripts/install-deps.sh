@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what icegate needs on Debian 12, from Debian's packages only.
+#   scripts/install-deps.sh          build and run dependencies
+#   scripts/install-deps.sh --test   plus what the tests need (cmocka, chromium,
+#                                    node and the test packages from npm)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+with_tests=0
+[ "${1:-}" = "--test" ] && with_tests=1
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: run as root (it calls apt-get)" >&2
+	exit 1
+fi
+
+packages=(build-essential cmake pkg-config ca-certificates
+	libevent-dev libjansson-dev libjwt-dev libsqlite3-dev libssl-dev
+	libargon2-dev libwslay-dev sqlite3 openssl)
+if [ "$with_tests" = 1 ]; then
+	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2)
+	command -v node >/dev/null || packages+=(nodejs)
+	command -v npm >/dev/null || packages+=(npm)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ "$with_tests" = 1 ]; then
+	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+fi

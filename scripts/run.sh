@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and starts icegate on this machine with
+# the shipped configuration (etc/signaling.conf) and the embedded SQLite
+# database under var/. On first start it creates a "demo" user with a random
+# password and prints it; later starts reuse the database (users, secret).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+scripts/build.sh build
+
+mkdir -p var
+chmod 700 var
+db=var/icegate.db
+port=${ICEGATE_PORT:-8080}
+
+if ! build/icegatectl -c etc/signaling.conf --db "$db" user list 2>/dev/null | grep -q '^demo '; then
+	password=$(openssl rand -base64 18)
+	printf '%s' "$password" |
+		build/icegatectl -c etc/signaling.conf --db "$db" user add demo --role sender,receiver --password-stdin
+	printf '%s\n' "$password" >var/demo-password
+	chmod 600 var/demo-password
+fi
+
+cat <<INFO
+
+icegate is starting on port $port.
+  Sender page:    http://localhost:$port/sender
+  Receiver page:  http://localhost:$port/receiver
+  Log in as:      demo / $(cat var/demo-password)   (password also in var/demo-password)
+  Add users:      build/icegatectl -c etc/signaling.conf --db $db user add NAME --password-stdin
+Open the sender page first and share a screen, then open the receiver page.
+Stop with Ctrl-C.
+
+INFO
+exec build/icegate -c etc/signaling.conf --db "$db" -p ":$port"

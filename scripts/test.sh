@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds icegate twice (release with -Werror, and
+# AddressSanitizer + UndefinedBehaviorSanitizer), and runs every test:
+# formatting, the cmocka unit tests, the icegatectl tests, the integration
+# tests against the real daemon (both builds), the browser end-to-end test in
+# headless Chromium, and a smoke run of the benchmark harness.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh --test || exit 1
+
+passed=0
+failed=0
+failures=()
+step() {
+	local name=$1
+	shift
+	echo
+	echo "=== $name"
+	local started=$SECONDS
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "=== $name: passed ($((SECONDS - started)) s)"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "=== $name: FAILED ($((SECONDS - started)) s)"
+	fi
+}
+
+c_sources() {
+	git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build*'
+}
+check_format() {
+	c_sources | xargs clang-format --dry-run --Werror
+}
+
+node_tests() {
+	local dir=$1
+	shift
+	(cd tests && env "$@" node --test --test-concurrency=1 --test-reporter=spec "$dir"/)
+}
+
+step "clang-format" check_format
+step "build (release, -Werror)" scripts/build.sh build
+step "build (ASan + UBSan)" scripts/build.sh build-asan -DICEGATE_SANITIZE=ON
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+step "unit tests (release)" ctest --test-dir build --output-on-failure
+step "unit tests (ASan + UBSan)" ctest --test-dir build-asan --output-on-failure
+step "icegatectl tests" node_tests cli ICEGATE_CTL="$PWD/build-asan/icegatectl"
+step "integration tests (ASan + UBSan)" node_tests integration \
+	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
+step "integration tests (release)" node_tests integration \
+	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
+step "browser end-to-end" node_tests e2e \
+	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
+step "benchmark smoke run" bench/run.sh --smoke
+
+echo
+if [ "$failed" -gt 0 ]; then
+	printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "test suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

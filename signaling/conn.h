@@ -1,0 +1,67 @@
+/*
+ * conn.h: one accepted TCP connection, from its first HTTP byte to its close.
+ *
+ * A connection reads HTTP requests one at a time (pipelined ones wait in the
+ * input buffer), hands each to the routes, and may be upgraded to a WebSocket,
+ * after which its session owns the traffic. Every close goes through
+ * conn_close_after_flush: the last response or close frame is flushed, the
+ * write side is shut, and what the client still sends is read and discarded
+ * for a moment, so the client reads our last words instead of a reset.
+ */
+#ifndef ICEGATE_SIGNALING_CONN_H
+#define ICEGATE_SIGNALING_CONN_H
+
+#include "http/http_request.h"
+
+#include <event2/util.h>
+#include <jansson.h>
+
+struct bufferevent;
+struct event;
+struct server;
+struct session;
+struct sockaddr;
+
+#define CONN_ADDRESS_MAX 46 /* INET6_ADDRSTRLEN */
+
+enum conn_mode {
+	CONN_HTTP,      /* reading requests */
+	CONN_WEBSOCKET, /* upgraded; the session reads */
+	CONN_CLOSING,   /* flushing, then lingering; input is discarded */
+};
+
+struct conn {
+	struct conn *next, *prev;       /* in server->connections */
+	struct server *server;          /* borrowed */
+	struct bufferevent *bev;        /* owned */
+	char address[CONN_ADDRESS_MAX]; /* client IP as text; key of the per-address count */
+	enum conn_mode mode;
+	struct http_request request; /* the request being read or answered */
+	int awaiting_response;       /* a worker job will answer; reading is paused */
+	void **pending_owner;        /* where that job keeps its pointer to us (cleared on free) */
+	struct event *timer;         /* owned: request deadline, then linger deadline */
+	int head_deadline_armed;     /* the current request's head deadline is running */
+	int write_shut;              /* shutdown(SHUT_WR) done */
+	struct session *session;     /* owned in CONN_WEBSOCKET mode */
+};
+
+/* Takes an accepted socket. Closes it on failure. */
+void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address);
+
+/* Flush what is queued, then close (see above). Safe to call twice. */
+void conn_close_after_flush(struct conn *conn);
+/* Close now, without flushing. */
+void conn_free(struct conn *conn);
+
+/* ---- answering the current HTTP request ---- */
+/* These write the response and then continue with the next request, or close
+ * when the request or status asks for it. */
+void conn_reply(struct conn *conn, int status, const char *content_type, const char *extra_headers,
+                const void *body, size_t length);
+/* body is stolen (json_decref'd after writing). */
+void conn_reply_json(struct conn *conn, int status, json_t *body);
+void conn_reply_error(struct conn *conn, int status, const char *error, const char *description);
+/* Marks the request as answered later by a worker job that holds *owner. */
+void conn_reply_later(struct conn *conn, void **owner);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * server.h: the daemon's one context struct and its lifecycle.
+ *
+ * Everything the event loop owns hangs off struct server and is passed
+ * explicitly: configuration, store, signing keys, worker pool, the listener,
+ * live sessions, rooms and the per-address counters. Nothing here is global.
+ */
+#ifndef ICEGATE_SIGNALING_SERVER_H
+#define ICEGATE_SIGNALING_SERVER_H
+
+#include "auth/login_limiter.h"
+#include "auth/token.h"
+#include "common/hashmap.h"
+#include "config/config.h"
+#include "signaling/room.h"
+
+#include <stdint.h>
+
+struct event;
+struct conn;
+struct event_base;
+struct evconnlistener;
+struct store;
+struct workers;
+
+struct server {
+	const struct config *cfg;        /* borrowed from main */
+	struct event_base *base;         /* owned */
+	struct store *store;             /* borrowed from main; loop thread only */
+	struct token_keyring keyring;    /* signing and verifying keys */
+	struct workers *workers;         /* owned */
+	struct evconnlistener *listener; /* owned; NULL once shutting down */
+
+	struct hmap sessions_by_id;         /* peer id -> struct session (owned by its conn) */
+	struct hmap connections_by_address; /* address -> count, stored in the pointer */
+	struct room_registry rooms;
+	struct login_limiter login_limiter;
+
+	int64_t user_event_seq;          /* last user event applied */
+	struct event *user_poll_timer;   /* owned; picks up icegatectl changes */
+	struct event *maintenance_timer; /* owned; prunes tokens and limiter windows */
+	struct event *signal_events[2];  /* owned; SIGINT and SIGTERM */
+	struct event *shutdown_timer;    /* owned; polls for drained connections */
+	int64_t shutdown_deadline_ms;    /* leave the loop by then regardless */
+	int shutting_down;
+
+	struct conn *connections; /* every open connection (owned), newest first */
+	size_t connection_count;  /* length of connections */
+};
+
+/* Builds the server around an open store and a loaded keyring, binds the
+ * listener. Returns 0, or -1 with err filled. */
+int server_init(struct server *server, const struct config *cfg, struct store *store,
+                const struct token_keyring *keyring, char *err, size_t err_size);
+/* Runs the loop until a shutdown completes. */
+int server_run(struct server *server);
+/* Frees what server_init built. */
+void server_free(struct server *server);
+
+/* Starts a graceful shutdown: stop accepting, close sessions with 1001,
+ * wait (bounded) for output to drain, then leave the loop. */
+void server_shutdown(struct server *server);
+
+/* Milliseconds of wall-clock time, from the loop's cached clock. */
+int64_t server_now_ms(const struct server *server);
+/* Seconds of wall-clock time. */
+int64_t server_now(const struct server *server);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * session.c: a signaling session's lifecycle: start, authentication and its
+ * deadlines, pings and the idle check, sending with a bound on what a slow
+ * client may leave queued, and a close that is safe to call from anywhere.
+ * What each message type does lives in signal_handlers.c.
+ */
+#include "signaling/session.h"
+
+#include "common/log.h"
+#include "common/random.h"
+#include "http/ws.h"
+#include "signaling/conn.h"
+#include "signaling/message.h"
+#include "signaling/routes.h"
+#include "signaling/server.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The most a client may leave unread before it counts as a slow consumer. */
+static size_t output_limit(const struct server *server)
+{
+	size_t limit = 4 * server->cfg->max_message_bytes;
+	return limit < 1024 * 1024 ? 1024 * 1024 : limit;
+}
+
+static void arm_deadline(struct session *session, int64_t seconds)
+{
+	struct timeval delay = {seconds > 0 ? (time_t)seconds : 0, 0};
+	evtimer_add(session->deadline_timer, &delay);
+}
+
+/* Leaves the room and hands the connection back for a flushed close. Runs
+ * outside ws_conn_feed and outside any iteration over rooms. */
+static void tear_down(struct session *session)
+{
+	conn_close_after_flush(session->conn); /* frees session */
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	if (session->closing)
+		tear_down(session);
+	else if (!session->authenticated)
+		session_close(session, WS_CLOSE_UNAUTHORIZED, "authentication timeout");
+	else
+		session_close(session, WS_CLOSE_UNAUTHORIZED, "token expired");
+}
+
+static void ping_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	int64_t idle_ms = server_now_ms(session->server) - session->last_frame_ms;
+	if (idle_ms >= (int64_t)session->server->cfg->idle_timeout * 1000)
+		session_close(session, WS_CLOSE_GOING_AWAY, "idle timeout");
+	else
+		ws_send_ping(session->ws);
+}
+
+void session_close(struct session *session, int code, const char *reason)
+{
+	if (session->closing)
+		return;
+	session->closing = 1;
+	ws_close(session->ws, code, reason);
+	if (code != WS_CLOSE_NORMAL && code != WS_CLOSE_GOING_AWAY)
+		log_info("closing peer %s (%s) from %s: %d %s", session->id,
+		         session->authenticated ? session->claims.subject : "unauthenticated",
+		         session->conn->address, code, reason);
+	if (!session->feeding)
+		arm_deadline(session, 0);
+}
+
+int session_send_text(struct session *session, const char *text, size_t length)
+{
+	if (session->closing)
+		return -1;
+	struct evbuffer *output = bufferevent_get_output(session->conn->bev);
+	if (evbuffer_get_length(output) > output_limit(session->server)) {
+		session_close(session, WS_CLOSE_POLICY_VIOLATION, "slow consumer");
+		return -1;
+	}
+	return ws_send_text(session->ws, text, length);
+}
+
+int session_send(struct session *session, const json_t *message)
+{
+	char *text = json_dumps(message, JSON_COMPACT);
+	if (!text)
+		return -1;
+	int result = session_send_text(session, text, strlen(text));
+	free(text);
+	return result;
+}
+
+void session_send_error(struct session *session, const json_t *request, const char *code,
+                        const char *message)
+{
+	json_t *error = message_new("error", request);
+	json_object_set_new(error, "code", json_string(code));
+	json_object_set_new(error, "message", json_string(message));
+	session_send(session, error);
+	json_decref(error);
+	if (++session->violations >= session->server->cfg->max_violations)
+		session_close(session, WS_CLOSE_POLICY_VIOLATION, "too many errors");
+}
+
+int session_authenticate(struct session *session, const char *token, const json_t *request)
+{
+	struct token_claims claims;
+	const char *error, *description;
+	if (routes_check_token(session->server, token, &claims, &error, &description) != 0) {
+		if (strcmp(error, "account_disabled") == 0)
+			session_close(session, WS_CLOSE_FORBIDDEN, description);
+		else if (!session->authenticated)
+			session_close(session, WS_CLOSE_UNAUTHORIZED, description);
+		else
+			session_send_error(session, request, "unauthorized", description);
+		return -1;
+	}
+	if (session->authenticated && strcmp(claims.subject, session->claims.subject) != 0) {
+		session_send_error(session, request, "forbidden",
+		                   "a session cannot change its subject");
+		return -1;
+	}
+	if (!session->authenticated)
+		session->roles = claims.roles;
+	else
+		session->roles &= claims.roles; /* a renewal never widens */
+	session->authenticated = 1;
+	session->claims = claims;
+	arm_deadline(session, claims.expires_at - server_now(session->server));
+
+	json_t *reply = message_new("authenticated", request);
+	json_object_set_new(reply, "id", json_string(session->id));
+	json_object_set_new(reply, "sub", json_string(claims.subject));
+	json_object_set_new(reply, "roles", message_roles(claims.roles));
+	json_object_set_new(reply, "expiresAt", json_integer(claims.expires_at));
+	session_send(session, reply);
+	json_decref(reply);
+	return 0;
+}
+
+static void on_text(void *arg, const char *data, size_t length)
+{
+	struct session *session = arg;
+	if (session->closing)
+		return;
+	if (!token_bucket_take(&session->bucket, server_now_ms(session->server))) {
+		session_send_error(session, NULL, "rate_limited", "too many messages; slow down");
+		return;
+	}
+	json_error_t error;
+	json_t *message = json_loadb(data, length, JSON_REJECT_DUPLICATES, &error);
+	if (!message || !json_is_object(message)) {
+		json_decref(message);
+		session_send_error(session, NULL, "bad_request", "messages must be JSON objects");
+		return;
+	}
+	session_handle_message(session, message);
+	json_decref(message);
+}
+
+static void on_close(void *arg, int code)
+{
+	/* The client said goodbye; ws_conn_feed reports WS_CLOSING or
+	 * WS_CLOSED and session_on_readable tears down. */
+}
+
+static void on_activity(void *arg)
+{
+	struct session *session = arg;
+	session->last_frame_ms = server_now_ms(session->server);
+}
+
+static const struct ws_callbacks session_ws_callbacks = {on_text, on_close, on_activity};
+
+void session_on_readable(struct session *session)
+{
+	session->feeding = 1;
+	enum ws_feed_result result = ws_conn_feed(session->ws);
+	session->feeding = 0;
+	if (result != WS_OPEN || session->closing) {
+		session->closing = 1;
+		tear_down(session);
+	}
+}
+
+struct session *session_start(struct server *server, struct conn *conn, const char *bearer)
+{
+	struct session *session = calloc(1, sizeof(*session));
+	if (!session)
+		return NULL;
+	session->server = server;
+	session->conn = conn;
+	const struct config *cfg = server->cfg;
+	session->ws =
+	    ws_conn_new(conn->bev, cfg->max_message_bytes, &session_ws_callbacks, session);
+	session->deadline_timer = evtimer_new(server->base, deadline_cb, session);
+	session->ping_timer = event_new(server->base, -1, EV_PERSIST, ping_cb, session);
+	/* A peer id collision is astronomically unlikely; retry rather than
+	 * reason about it. */
+	int id_ok = 0;
+	for (int attempt = 0; attempt < 4 && !id_ok; attempt++)
+		id_ok = random_hex(session->id, SESSION_ID_LENGTH / 2) == 0 &&
+		        !hmap_get(&server->sessions_by_id, session->id);
+	if (!session->ws || !session->deadline_timer || !session->ping_timer || !id_ok ||
+	    hmap_put(&server->sessions_by_id, session->id, session) != 0) {
+		session->id[0] = '\0';
+		session_free(session);
+		return NULL;
+	}
+	int64_t now_ms = server_now_ms(server);
+	session->last_frame_ms = now_ms;
+	token_bucket_init(&session->bucket, cfg->messages_per_second, cfg->message_burst, now_ms);
+	struct timeval ping_every = {cfg->ping_interval, 0};
+	event_add(session->ping_timer, &ping_every);
+	conn->session = session;
+
+	if (bearer)
+		session_authenticate(session, bearer, NULL);
+	else
+		arm_deadline(session, cfg->auth_timeout);
+	return session;
+}
+
+void session_free(struct session *session)
+{
+	if (session->room)
+		session_leave_room(session);
+	if (session->id[0])
+		hmap_remove(&session->server->sessions_by_id, session->id);
+	if (session->deadline_timer)
+		event_free(session->deadline_timer);
+	if (session->ping_timer)
+		event_free(session->ping_timer);
+	if (session->ws)
+		ws_conn_free(session->ws);
+	if (session->conn && session->conn->session == session)
+		session->conn->session = NULL;
+	free(session);
+}

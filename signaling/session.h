@@ -1,0 +1,77 @@
+/*
+ * session.h: one signaling peer on an upgraded WebSocket connection.
+ *
+ * A session authenticates (upgrade header, query parameter, or a first "auth"
+ * message before a deadline), gets a server-assigned peer id, joins at most
+ * one room at a time and exchanges the messages of docs/protocol.md. It
+ * enforces the per-connection limits (rate, errors, idle time, token expiry)
+ * and always ends with a close code the client can act on.
+ */
+#ifndef ICEGATE_SIGNALING_SESSION_H
+#define ICEGATE_SIGNALING_SESSION_H
+
+#include "auth/token.h"
+#include "common/token_bucket.h"
+
+#include <jansson.h>
+#include <stdint.h>
+
+struct conn;
+struct event;
+struct room;
+struct server;
+struct ws_conn;
+
+#define SESSION_ID_LENGTH 16
+
+struct session {
+	struct server *server;          /* borrowed */
+	struct conn *conn;              /* borrowed: the connection that owns this session */
+	struct ws_conn *ws;             /* owned */
+	char id[SESSION_ID_LENGTH + 1]; /* peer id, random hex; key in sessions_by_id */
+	int authenticated;
+	struct token_claims claims; /* of the newest accepted token */
+	unsigned roles;             /* roles acted in the room; narrowed by join's "role" */
+	struct room *room;          /* borrowed from the registry; NULL when not joined */
+	struct token_bucket bucket;
+	int violations;               /* error replies so far */
+	int closing;                  /* a close frame is queued; teardown is scheduled */
+	int feeding;                  /* inside ws_conn_feed: teardown must wait */
+	int64_t last_frame_ms;        /* last frame of any kind from the client */
+	struct event *deadline_timer; /* owned: auth deadline, then token expiry */
+	struct event *ping_timer;     /* owned: pings and the idle check */
+};
+
+/* Starts a session on conn after the 101 response was queued. bearer is the
+ * token from the upgrade request (header or query), or NULL. Returns NULL on
+ * allocation failure (the caller closes the connection). */
+struct session *session_start(struct server *server, struct conn *conn, const char *bearer);
+/* Leaves the room, unregisters, frees; the connection is left to its owner. */
+void session_free(struct session *session);
+
+/* Input arrived on the connection. */
+void session_on_readable(struct session *session);
+
+/* Sends a message (borrowed). Returns 0, or -1 if the session is closing. */
+int session_send(struct session *session, const json_t *message);
+/* Sends pre-serialised JSON text. */
+int session_send_text(struct session *session, const char *text, size_t length);
+/* Replies {"type":"error","code","message","ref"} and counts a violation;
+ * too many close the connection with 1008. */
+void session_send_error(struct session *session, const json_t *request, const char *code,
+                        const char *message);
+/* Sends a close frame with code and reason. The teardown (leaving the room,
+ * closing the connection) runs from the event loop right after, so callers
+ * iterating over rooms or sessions may close any session safely. */
+void session_close(struct session *session, int code, const char *reason);
+
+/* Accepts token for this session (first auth or renewal). Returns 0, or -1
+ * after replying or closing as the protocol says. */
+int session_authenticate(struct session *session, const char *token, const json_t *request);
+
+/* Dispatches one parsed client message (signal_handlers.c). */
+void session_handle_message(struct session *session, json_t *message);
+/* Leaves the current room, telling the others (signal_handlers.c). */
+void session_leave_room(struct session *session);
+
+#endif

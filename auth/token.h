@@ -1,5 +1,5 @@
 /*
- * token.h: access tokens, HS256 JWTs issued and verified through libjwt.
+ * token.h: access tokens, HS256 JWTs issued through libjwt and verified here.
  *
  * libjwt 1.10 decodes and checks a signature with whatever algorithm the
  * token's header names and validates no claims, so verification here does the

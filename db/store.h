@@ -18,11 +18,11 @@
 
 struct store;
 
-#define STORE_NAME_MAX 65     /* user name bytes + NUL */
+#define STORE_NAME_MAX    65  /* user name bytes + NUL */
 #define STORE_SUBJECT_MAX 128 /* token subject + NUL */
-#define STORE_ROOM_MAX 128    /* room name + NUL */
-#define STORE_HASH_MAX 256    /* encoded argon2id hash + NUL */
-#define STORE_ROLES_MAX 32    /* "sender,receiver" + NUL */
+#define STORE_ROOM_MAX    128 /* room name + NUL */
+#define STORE_HASH_MAX    256 /* encoded argon2id hash + NUL */
+#define STORE_ROLES_MAX   32  /* "sender,receiver" + NUL */
 
 /* Opens (creating if needed) and migrates. On failure returns NULL and
  * writes the reason into err. */
@@ -42,7 +42,7 @@ int store_setting_set(struct store *store, const char *key, const char *value);
 /* Sets key only if it is missing, then reads back whichever value won:
  * two processes starting at once agree on one secret. */
 int store_setting_init(struct store *store, const char *key, const char *value, char *out,
-		       size_t out_size);
+                       size_t out_size);
 
 /* ---- users ---- */
 struct store_user {
@@ -54,33 +54,45 @@ struct store_user {
 	int64_t created_at;                 /* unix seconds */
 };
 
-/* Returns 0, 1 if the name is taken, -1 on error. */
+/* 0 if name is acceptable as a user name (1..64 bytes of UTF-8, no control
+ * characters, whitespace, invisible characters or ':'), else -1 with the
+ * reason in why (e.g. "contains whitespace"). store_user_add applies it; a
+ * caller may check first, before asking for a password. */
+int store_user_name_check(const char *name, char *why, size_t why_size);
+/* Returns 0, 1 if the name is taken, -1 on error (an invalid name gives
+ * "invalid user name: <why>"). */
 int store_user_add(struct store *store, const char *name, const char *password_hash,
-		   const char *roles);
+                   const char *roles);
 /* Returns 0 found, 1 missing, -1 error. */
 int store_user_get(struct store *store, const char *name, struct store_user *out);
 /* Calls visit for every user, ordered by name. */
 int store_user_list(struct store *store, void (*visit)(const struct store_user *user, void *arg),
-		    void *arg);
+                    void *arg);
 /* These return 0, 1 if the user does not exist, -1 on error. Deleting and
  * disabling also revoke the user's refresh tokens and record a user event in
- * the same transaction. */
+ * the same transaction; enabling records an event; a new password revokes the
+ * tokens and records an event; new roles revoke the tokens (refresh tokens
+ * carry the roles granted at login). */
 int store_user_delete(struct store *store, const char *name);
 int store_user_set_disabled(struct store *store, const char *name, int disabled);
 int store_user_set_password(struct store *store, const char *name, const char *password_hash);
 int store_user_set_roles(struct store *store, const char *name, const char *roles);
 
 /* ---- user events: how a running daemon learns of icegatectl's changes ---- */
-enum store_user_event { STORE_USER_DELETED = 1, STORE_USER_DISABLED, STORE_USER_ENABLED,
-			STORE_USER_PASSWORD_CHANGED };
+enum store_user_event {
+	STORE_USER_DELETED = 1,
+	STORE_USER_DISABLED,
+	STORE_USER_ENABLED,
+	STORE_USER_PASSWORD_CHANGED
+};
 
 /* The highest event sequence number so far (0 if none). */
 int store_user_event_latest(struct store *store, int64_t *seq);
 /* Calls visit for each event with seq > after, in order; *last gets the
  * highest seq seen (unchanged when there is none). */
 int store_user_events_since(struct store *store, int64_t after, int64_t *last,
-			    void (*visit)(const char *name, enum store_user_event kind, void *arg),
-			    void *arg);
+                            void (*visit)(const char *name, enum store_user_event kind, void *arg),
+                            void *arg);
 /* Cheap test for "another connection committed something" (PRAGMA
  * data_version); returns 1 changed, 0 unchanged, -1 error. */
 int store_changed(struct store *store);

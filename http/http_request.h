@@ -50,7 +50,9 @@ void http_request_init(struct http_request *req);
 void http_request_reset(struct http_request *req);
 
 /* Parses one request from input. On HTTP_PARSE_ERROR sets *status (400, 413,
- * 431, 501 or 505) and *reason to a short text for the response body. */
+ * 431, 501 or 505; 500 if memory runs out) and *reason to a short text for
+ * the response body. A 1.1 request needs exactly one Host (RFC 7230 5.4).
+ * req is reset first; on INCOMPLETE and ERROR it holds nothing. */
 enum http_parse_result http_request_parse(struct evbuffer *input, struct http_request *req,
 					  int *status, const char **reason);
 
@@ -61,7 +63,8 @@ const char *http_request_header(const struct http_request *req, const char *name
 int http_header_has_token(const char *value, const char *token);
 
 /* Finds name in an "a=1&b=2" query string and percent-decodes its value into
- * out. Returns 0 found, 1 absent, -1 malformed or too long for out. */
+ * out. Returns 0 found, 1 absent, -1 malformed or too long for out. The first
+ * occurrence wins; '+' decodes to a space; %00 counts as malformed. */
 int http_query_param(const char *query, const char *name, char *out, size_t out_size);
 
 #endif

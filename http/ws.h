@@ -12,6 +12,28 @@
  * Lifetime: ws_conn never frees the bufferevent. After ws_conn_feed returns
  * WS_CLOSED, or once the owner has called ws_close and the output drained, the
  * owner frees both.
+ *
+ * Subtleties:
+ * - WS_CLOSED means the WebSocket exchange is over, not that the bytes have
+ *   left: the final close frame (our echo, or the code of a violation) may
+ *   still sit in bev's output. Stop reading, let the output drain (write
+ *   callback), then free; free at once only if the peer is already gone.
+ *   A violation yields WS_CLOSED immediately: reading stops at once.
+ * - WS_CLOSING after ws_close means we wait for the peer's echo; keep
+ *   feeding input and arm a timeout, since a peer may never answer.
+ * - Once a close is queued, text messages still arriving are not delivered,
+ *   and input after the peer's close frame is discarded by ws_conn_feed.
+ * - Callbacks run inside ws_conn_feed. They may call ws_send_text, ws_close
+ *   and ws_send_ping (the frames go out when feed returns) but must not call
+ *   ws_conn_free or free the bufferevent: act on feed's result instead.
+ * - on_close is called for the peer's close frame whether it opens the
+ *   closing handshake or answers our ws_close.
+ * - Text may contain U+0000: use the length, not strlen, when it matters.
+ * - Close codes the peer sends are checked by wslay, which accepts
+ *   1000-1003, 1007-1011 and 3000-4999; the registered 1012-1014 are also
+ *   refused with 1002 (browsers cannot send them).
+ * - Sending never blocks: frames are appended to bev's output whatever its
+ *   size, so the owner should watch the output length of slow readers.
  */
 #ifndef ICEGATE_HTTP_WS_H
 #define ICEGATE_HTTP_WS_H
@@ -42,7 +64,8 @@ enum {
  * Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key that decodes to 16 bytes.
  * On success fills accept (28 characters + NUL) and returns 0. On failure
  * returns -1 with *status (400, or 426 for a wrong version, which must be
- * answered with "Sec-WebSocket-Version: 13") and *reason.
+ * answered with "Sec-WebSocket-Version: 13"; 500 only if SHA-1 itself
+ * fails) and *reason. A missing Sec-WebSocket-Version is a 400.
  */
 int ws_handshake_check(const struct http_request *req, char accept[29], int *status,
 		       const char **reason);
@@ -74,14 +97,18 @@ enum ws_feed_result {
  * replies (pongs, the close frame answering a violation). */
 enum ws_feed_result ws_conn_feed(struct ws_conn *ws);
 
-/* Queues a text message. Returns 0, or -1 if the connection is closing. */
+/* Queues a text message. Returns 0, or -1 if the connection is closing (or
+ * data is not valid UTF-8, or memory ran out). */
 int ws_send_text(struct ws_conn *ws, const char *data, size_t length);
 int ws_send_ping(struct ws_conn *ws);
-/* Queues a close frame with code and reason; later sends are refused. */
+/* Queues a close frame with code and reason; later sends are refused. A code
+ * an endpoint may not send (1004-1006, 1015, below 1000, ...) goes out as
+ * 1011; the reason is cut to 123 bytes on a character boundary. Does nothing
+ * if a close is already under way. */
 void ws_close(struct ws_conn *ws, int code, const char *reason);
 /* 1 once a close frame has been queued by either side. */
 int ws_is_closing(const struct ws_conn *ws);
-/* The code we sent (or 0). */
+/* The code we sent (or 0); 1005 if our close frame (an echo) had none. */
 int ws_close_code(const struct ws_conn *ws);
 
 #endif

@@ -50,7 +50,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 step "unit tests (release)" ctest --test-dir build --output-on-failure
 step "unit tests (ASan + UBSan)" ctest --test-dir build-asan --output-on-failure
-step "icegatectl tests" node_tests cli ICEGATE_CTL="$PWD/build-asan/icegatectl"
+step "icegatectl tests" node_tests cli \
+	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "integration tests (ASan + UBSan)" node_tests integration \
 	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "integration tests (release)" node_tests integration \

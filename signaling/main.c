@@ -97,7 +97,7 @@ static int read_configuration(int argc, char **argv, struct config *cfg)
 			return 1;
 		}
 		if (option == 'c' && config_load_file(cfg, optarg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "icegate: %s: %s\n", optarg, err);
+			fprintf(stderr, "icegate: %s\n", err);
 			return 2;
 		}
 	}

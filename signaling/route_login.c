@@ -13,6 +13,7 @@
 #include "signaling/server.h"
 #include "signaling/workers.h"
 
+#include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,21 @@ struct login_job {
 	char *password; /* owned; wiped before free */
 	int verified;   /* 1 match, 0 mismatch, -1 error (set by the worker) */
 };
+
+/* The key failed logins are counted under: the address, or for IPv6 its /64,
+ * since one client usually holds a whole /64 and could rotate through it. */
+static void limiter_key(const char *address, char key[CONN_ADDRESS_MAX + 4])
+{
+	struct in6_addr v6;
+	if (inet_pton(AF_INET6, address, &v6) == 1) {
+		memset(&v6.s6_addr[8], 0, 8);
+		char prefix[CONN_ADDRESS_MAX];
+		inet_ntop(AF_INET6, &v6, prefix, sizeof(prefix));
+		snprintf(key, CONN_ADDRESS_MAX + 4, "%s/64", prefix);
+	} else {
+		snprintf(key, CONN_ADDRESS_MAX + 4, "%s", address);
+	}
+}
 
 static void login_job_free(struct login_job *job)
 {
@@ -54,8 +70,9 @@ static void answer_on_loop(void *arg)
 		return;
 	}
 	if (job->verified != 1 || !job->user_found) {
-		login_limiter_record_failure(&server->login_limiter, conn->address,
-		                             server_now(server));
+		char key[CONN_ADDRESS_MAX + 4];
+		limiter_key(conn->address, key);
+		login_limiter_record_failure(&server->login_limiter, key, server_now(server));
 		log_info("login failed for user '%.64s' from %s", job->user.name, conn->address);
 		conn_reply_error(conn, 401, "invalid_credentials", "invalid username or password");
 	} else if (job->user.disabled) {
@@ -75,8 +92,9 @@ static void answer_on_loop(void *arg)
 
 void route_login(struct server *server, struct conn *conn)
 {
-	int retry_after =
-	    login_limiter_check(&server->login_limiter, conn->address, server_now(server));
+	char key[CONN_ADDRESS_MAX + 4];
+	limiter_key(conn->address, key);
+	int retry_after = login_limiter_check(&server->login_limiter, key, server_now(server));
 	if (retry_after > 0) {
 		char header[48], body[128];
 		snprintf(header, sizeof(header), "Retry-After: %d\r\n", retry_after);

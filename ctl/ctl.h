@@ -1,0 +1,78 @@
+/*
+ * ctl.h: what icegatectl's command files share. Each command family (user,
+ * token) is one file exporting one entry point with the same shape, listed in
+ * main.c's command table; inside a family, each subcommand is one row of that
+ * file's own table. Errors are printed once, here, as "icegatectl: ...", and
+ * turned into the exit codes scripts rely on.
+ */
+#ifndef ICEGATE_CTL_CTL_H
+#define ICEGATE_CTL_CTL_H
+
+#include "config/config.h"
+#include "db/store.h"
+
+#include <getopt.h>
+#include <stddef.h>
+
+enum ctl_exit { CTL_OK = 0, CTL_FAILURE = 1, CTL_USAGE = 2 };
+
+struct ctl {
+	struct config cfg;   /* defaults, then -c FILE, then --db */
+	struct store *store; /* owned; NULL until a command needs it */
+};
+
+/* A command family's entry point. argv[0] is the family's name ("user");
+ * returns a ctl_exit code. */
+typedef int (*ctl_command_fn)(struct ctl *ctl, int argc, char **argv);
+
+int ctl_cmd_user(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_token(struct ctl *ctl, int argc, char **argv);
+/* "user list", in its own file for its output formats; argv[0] is "list". */
+int ctl_user_list(struct ctl *ctl, int argc, char **argv);
+
+/* Prints "icegatectl: <message>" on stderr; returns CTL_FAILURE. */
+int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "icegatectl: <message>" and a hint to use --help on stderr; returns
+ * CTL_USAGE. */
+int ctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens the store at cfg.db_path unless already open. Returns 0, or -1 after
+ * printing the error. */
+int ctl_open_store(struct ctl *ctl);
+
+/* Parses a role list ("sender", "receiver", "sender,receiver") into its
+ * canonical text form. Returns 0, or -1 after printing a usage error. */
+int ctl_parse_roles(const char *text, char *out, size_t out_size);
+
+/* Looks a user up, printing "no user 'NAME'" when missing. Returns 0 found,
+ * or -1 after printing the error (missing or database failure). */
+int ctl_find_user(struct ctl *ctl, const char *name, struct store_user *out);
+
+/*
+ * Subcommand option parsing. A subcommand is described by its name, its
+ * options (getopt_long table and short string) and how many positional
+ * arguments it takes. ctl_next_option wraps getopt_long so that every
+ * subcommand reports unknown options and missing values the same way.
+ */
+struct ctl_options {
+	const char *command;        /* "user add", for messages; NULL for global options */
+	const char *short_options;  /* getopt string, without ':' (may start with '+') */
+	const struct option *longs; /* getopt_long table, NULL-terminated */
+};
+/* Returns the next option (its getopt value), -1 at the end, or '?' after
+ * printing a usage error. Call ctl_options_start first. */
+void ctl_options_start(void);
+int ctl_next_option(const struct ctl_options *options, int argc, char **argv);
+/* After the options: checks that exactly count positional arguments remain
+ * (named by names, e.g. "NAME ROLE" for messages) and returns the index of
+ * the first, or -1 after printing a usage error. */
+int ctl_positionals(const struct ctl_options *options, int argc, char **argv, int count,
+                    const char *names);
+
+/* Reads a new password into out (room for PASSWORD_MAX_LENGTH + 1 bytes):
+ * with from_stdin, all of standard input minus one trailing newline;
+ * otherwise from the terminal, twice, without echo. Returns CTL_OK or the
+ * exit code after printing the error. The caller wipes out after use. */
+int ctl_password_read(int from_stdin, char *out, size_t out_size);
+
+#endif

@@ -288,5 +288,6 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 		conn_close_after_flush(conn);
 		return;
 	}
-	arm_timer(conn, KEEP_ALIVE_IDLE_SECONDS);
+	/* A new connection gets as long for its first request as a head gets. */
+	arm_timer(conn, REQUEST_HEAD_SECONDS);
 }

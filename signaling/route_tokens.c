@@ -86,7 +86,7 @@ void route_logout(struct server *server, struct conn *conn)
 	}
 }
 
-/* Issues guest tokens for role (one ROLE_* bit) and room ("" for any). */
+/* Issues guest tokens for role (one ROLE_* bit) and room (NULL for any). */
 static void reply_guest_tokens(struct server *server, struct conn *conn, unsigned role,
                                const char *room)
 {
@@ -95,7 +95,7 @@ static void reply_guest_tokens(struct server *server, struct conn *conn, unsigne
 		                 "guest access is off on this server (guest_access = off)");
 		return;
 	}
-	if (room[0] && !room_name_valid(room)) {
+	if (room && !room_name_valid(room)) {
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
 		return;
@@ -108,7 +108,7 @@ static void reply_guest_tokens(struct server *server, struct conn *conn, unsigne
 		return;
 	}
 	snprintf(grant.subject, sizeof(grant.subject), "guest:%s", id);
-	snprintf(grant.room, sizeof(grant.room), "%s", room);
+	snprintf(grant.room, sizeof(grant.room), "%s", room ? room : "");
 	grant.roles = role;
 	routes_reply_tokens(server, conn, &grant, NULL);
 }
@@ -124,15 +124,16 @@ void route_guest(struct server *server, struct conn *conn)
 	char room[STORE_ROOM_MAX] = "";
 	int room_ok = !room_value || json_is_null(room_value) ||
 	              (json_is_string(room_value) && json_string_length(room_value) < sizeof(room));
-	if (room_ok && json_is_string(room_value))
+	int room_given = json_is_string(room_value);
+	if (room_ok && room_given)
 		snprintf(room, sizeof(room), "%s", json_string_value(room_value));
-	json_decref(body);
+	json_decref(body); /* room_value is gone with it */
 	if (!role || !room_ok) {
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "role must be \"sender\" or \"receiver\"; room a string");
 		return;
 	}
-	reply_guest_tokens(server, conn, role, room);
+	reply_guest_tokens(server, conn, role, room_given ? room : NULL);
 }
 
 void route_create(struct server *server, struct conn *conn)
@@ -147,9 +148,10 @@ void route_create(struct server *server, struct conn *conn)
 		return;
 	}
 	char room[STORE_ROOM_MAX] = "";
-	if (http_query_param(conn->request.query, "room", room, sizeof(room)) < 0) {
+	int found = http_query_param(conn->request.query, "room", room, sizeof(room));
+	if (found < 0) {
 		conn_reply_error(conn, 400, "invalid_request", "malformed room parameter");
 		return;
 	}
-	reply_guest_tokens(server, conn, role, room);
+	reply_guest_tokens(server, conn, role, found == 0 ? room : NULL);
 }

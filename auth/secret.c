@@ -9,6 +9,7 @@
  * store_setting_init so that processes starting together agree on one value.
  * Copies of the secret are wiped from the stack once the ring holds it.
  */
+#include "common/hex.h"
 #include "auth/secret.h"
 
 #include "common/random.h"
@@ -37,17 +38,6 @@ static int fail(char *err, size_t err_size, const char *fmt, ...)
 	return -1;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes hex into out; returns the byte count or -1 if not even-length hex
  * of SECRET_MIN_BYTES..TOKEN_SECRET_MAX bytes. */
 static long decode_hex_secret(const char *hex, unsigned char out[TOKEN_SECRET_MAX])
@@ -56,7 +46,7 @@ static long decode_hex_secret(const char *hex, unsigned char out[TOKEN_SECRET_MA
 	if (length % 2 != 0 || length < 2 * SECRET_MIN_BYTES || length > 2 * TOKEN_SECRET_MAX)
 		return -1;
 	for (size_t i = 0; i < length / 2; i++) {
-		int high = hex_value(hex[2 * i]), low = hex_value(hex[2 * i + 1]);
+		int high = hex_digit_value(hex[2 * i]), low = hex_digit_value(hex[2 * i + 1]);
 		if (high < 0 || low < 0)
 			return -1;
 		out[i] = (unsigned char)(high << 4 | low);

@@ -6,20 +6,10 @@
  * shortened, because values here are tokens and room names that must be read
  * exactly as sent or not at all.
  */
+#include "common/hex.h"
 #include "http/http_request.h"
 
 #include <string.h>
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes length bytes of in into out (NUL-terminated). Returns 0, or -1 on a
  * bad escape, an escaped NUL, or when out is too small. */
@@ -33,8 +23,8 @@ static int form_decode(const char *in, size_t length, char *out, size_t out_size
 		} else if (c == '%') {
 			if (length - i < 3)
 				return -1;
-			int high = hex_value(in[i + 1]);
-			int low = high < 0 ? -1 : hex_value(in[i + 2]);
+			int high = hex_digit_value(in[i + 1]);
+			int low = high < 0 ? -1 : hex_digit_value(in[i + 2]);
 			if (low < 0)
 				return -1;
 			c = (char)(high << 4 | low);

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define PASSWORD_HASH_MAX 256
+#define PASSWORD_HASH_MAX   256
 #define PASSWORD_MAX_LENGTH 1024 /* longer passwords are refused, not truncated */
 
 /* Hashes password with a fresh salt into out (encoded PHC string).

@@ -23,21 +23,21 @@ struct refresh_grant {
 
 enum refresh_result {
 	REFRESH_OK = 0,
-	REFRESH_UNKNOWN,  /* no such token (or malformed) */
+	REFRESH_UNKNOWN, /* no such token (or malformed) */
 	REFRESH_EXPIRED,
-	REFRESH_REUSED,   /* already used: family revoked now */
-	REFRESH_REVOKED,  /* family was revoked earlier */
+	REFRESH_REUSED,  /* already used: family revoked now */
+	REFRESH_REVOKED, /* family was revoked earlier */
 	REFRESH_STORE_ERROR,
 };
 
 /* Issues a token starting a new family (family == NULL) or continuing one.
  * Returns 0 or -1 (store error, see store_error). */
 int refresh_issue(struct store *store, const struct refresh_grant *grant, const char *family,
-		  int64_t now, int ttl, char token_out[REFRESH_TOKEN_MAX]);
+                  int64_t now, int ttl, char token_out[REFRESH_TOKEN_MAX]);
 
 /* Uses token once: on REFRESH_OK fills grant and writes its successor. */
 enum refresh_result refresh_rotate(struct store *store, const char *token, int64_t now, int ttl,
-				   struct refresh_grant *grant, char token_out[REFRESH_TOKEN_MAX]);
+                                   struct refresh_grant *grant, char token_out[REFRESH_TOKEN_MAX]);
 
 /* Logout: revokes the token's family. Returns 0, 1 if unknown, -1 on error. */
 int refresh_revoke(struct store *store, const char *token);

@@ -16,9 +16,9 @@
 #include <stdint.h>
 
 #define TOKEN_MAX_LENGTH 4096 /* larger tokens are refused before decoding */
-#define TOKEN_KEYS_MAX 2      /* current and previous secret */
+#define TOKEN_KEYS_MAX   2    /* current and previous secret */
 #define TOKEN_SECRET_MAX 64   /* bytes */
-#define TOKEN_KID_MAX 17      /* 16 hex characters + NUL */
+#define TOKEN_KID_MAX    17   /* 16 hex characters + NUL */
 
 struct token_key {
 	char kid[TOKEN_KID_MAX]; /* derived from the secret: first 8 bytes of its SHA-256, in hex */
@@ -66,12 +66,12 @@ int token_keyring_add(struct token_keyring *ring, const unsigned char *secret, s
  * not_before, expires_at and jti are filled in by this call. *out is
  * malloc'ed and owned by the caller. Returns 0 or -1.
  */
-int token_issue(const struct token_keyring *ring, struct token_claims *claims, int64_t now,
-		int ttl, char **out);
+int token_issue(const struct token_keyring *ring, struct token_claims *claims, int64_t now, int ttl,
+                char **out);
 
 /* Verifies token at time now; on TOKEN_OK fills claims. */
 enum token_error token_verify(const struct token_keyring *ring, const char *token, int64_t now,
-			      struct token_claims *claims);
+                              struct token_claims *claims);
 
 /* A short reason for error_description, e.g. "token expired". */
 const char *token_error_text(enum token_error error);

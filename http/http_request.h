@@ -18,8 +18,8 @@
 struct evbuffer;
 
 #define HTTP_MAX_HEADERS 64
-#define HTTP_HEAD_MAX 8192  /* request line + headers */
-#define HTTP_BODY_MAX 65536 /* API bodies are small JSON */
+#define HTTP_HEAD_MAX    8192  /* request line + headers */
+#define HTTP_BODY_MAX    65536 /* API bodies are small JSON */
 
 struct http_header {
 	const char *name;  /* borrowed from head; NUL-terminated */
@@ -27,11 +27,11 @@ struct http_header {
 };
 
 struct http_request {
-	char *head;        /* owned copy of the head, split in place */
+	char *head;         /* owned copy of the head, split in place */
 	const char *method; /* borrowed from head */
 	const char *path;   /* borrowed from head; percent-encoded as sent */
 	const char *query;  /* borrowed from head; "" when absent */
-	int version_minor; /* HTTP/1.<minor>; 0 or 1 */
+	int version_minor;  /* HTTP/1.<minor>; 0 or 1 */
 	struct http_header headers[HTTP_MAX_HEADERS];
 	int header_count;
 	char *body; /* owned, NUL-terminated; NULL when there is none */
@@ -54,7 +54,7 @@ void http_request_reset(struct http_request *req);
  * the response body. A 1.1 request needs exactly one Host (RFC 7230 5.4).
  * req is reset first; on INCOMPLETE and ERROR it holds nothing. */
 enum http_parse_result http_request_parse(struct evbuffer *input, struct http_request *req,
-					  int *status, const char **reason);
+                                          int *status, const char **reason);
 
 /* Case-insensitive header lookup; NULL when absent. */
 const char *http_request_header(const struct http_request *req, const char *name);

@@ -19,17 +19,17 @@ const char *http_status_text(int status);
 
 /* extra_headers: "" or complete lines each ending in "\r\n". */
 void http_respond(struct evbuffer *out, int status, const char *content_type,
-		  const char *extra_headers, const void *body, size_t length, int keep_alive);
+                  const char *extra_headers, const void *body, size_t length, int keep_alive);
 
 /* Serialises body (borrowed) compactly as application/json. */
 void http_respond_json(struct evbuffer *out, int status, const char *extra_headers,
-		       const json_t *body, int keep_alive);
+                       const json_t *body, int keep_alive);
 
 /* {"error": error, "error_description": description} with status. A 401 also
  * gets WWW-Authenticate (RFC 6750 section 3): 'Bearer realm="icegate",
  * error="<error>"' when error is an RFC 6750 code (invalid_request,
  * invalid_token, insufficient_scope), 'Bearer realm="icegate"' otherwise. */
 void http_respond_error(struct evbuffer *out, int status, const char *error,
-			const char *description, const char *extra_headers, int keep_alive);
+                        const char *description, const char *extra_headers, int keep_alive);
 
 #endif

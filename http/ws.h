@@ -68,7 +68,7 @@ enum {
  * fails) and *reason. A missing Sec-WebSocket-Version is a 400.
  */
 int ws_handshake_check(const struct http_request *req, char accept[29], int *status,
-		       const char **reason);
+                       const char **reason);
 
 /* Writes the 101 Switching Protocols response for accept into bev's output. */
 void ws_handshake_respond(struct bufferevent *bev, const char *accept);
@@ -84,7 +84,7 @@ struct ws_callbacks {
 
 /* max_message: largest message accepted (bytes, after reassembly). */
 struct ws_conn *ws_conn_new(struct bufferevent *bev, size_t max_message,
-			    const struct ws_callbacks *callbacks, void *arg);
+                            const struct ws_callbacks *callbacks, void *arg);
 void ws_conn_free(struct ws_conn *ws);
 
 enum ws_feed_result {

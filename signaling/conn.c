@@ -44,13 +44,22 @@ static void count_address(struct server *server, const char *address, int delta)
 		log_warn("out of memory counting connections");
 }
 
+void conn_drop_request(struct conn *conn)
+{
+	if (conn->request) {
+		http_request_reset(conn->request);
+		free(conn->request);
+		conn->request = NULL;
+	}
+}
+
 void conn_free(struct conn *conn)
 {
 	if (conn->session)
 		session_free(conn->session);
 	if (conn->pending_owner)
 		*conn->pending_owner = NULL;
-	http_request_reset(&conn->request);
+	conn_drop_request(conn);
 	if (conn->timer)
 		event_free(conn->timer);
 	if (conn->bev)
@@ -99,7 +108,7 @@ static void finish_response(struct conn *conn, int keep_alive)
 {
 	conn->awaiting_response = 0;
 	conn->pending_owner = NULL;
-	http_request_reset(&conn->request);
+	http_request_reset(conn->request);
 	if (!keep_alive || conn->server->shutting_down) {
 		conn_close_after_flush(conn);
 		return;
@@ -111,7 +120,7 @@ static void finish_response(struct conn *conn, int keep_alive)
 void conn_reply(struct conn *conn, int status, const char *content_type, const char *extra_headers,
                 const void *body, size_t length)
 {
-	int keep_alive = conn->request.keep_alive && status < 500 && !conn->server->shutting_down;
+	int keep_alive = conn->request->keep_alive && status < 500 && !conn->server->shutting_down;
 	http_respond(bufferevent_get_output(conn->bev), status, content_type, extra_headers, body,
 	             length, keep_alive);
 	int was_async = conn->awaiting_response;
@@ -136,7 +145,7 @@ void conn_reply_json(struct conn *conn, int status, json_t *body)
 
 void conn_reply_error(struct conn *conn, int status, const char *error, const char *description)
 {
-	int keep_alive = conn->request.keep_alive && status < 500 && !conn->server->shutting_down;
+	int keep_alive = conn->request->keep_alive && status < 500 && !conn->server->shutting_down;
 	http_respond_error(bufferevent_get_output(conn->bev), status, error, description, "",
 	                   keep_alive);
 	int was_async = conn->awaiting_response;
@@ -162,7 +171,7 @@ static void continue_requests(struct conn *conn)
 		int status = 400;
 		const char *reason = "bad request";
 		enum http_parse_result result =
-		    http_request_parse(input, &conn->request, &status, &reason);
+		    http_request_parse(input, conn->request, &status, &reason);
 		if (result == HTTP_PARSE_INCOMPLETE) {
 			/* The first bytes of a request start its deadline, which
 			 * later bytes do not extend: trickling (slowloris) loses. */
@@ -173,7 +182,7 @@ static void continue_requests(struct conn *conn)
 			return;
 		}
 		if (result == HTTP_PARSE_ERROR) {
-			conn->request.keep_alive = 0;
+			conn->request->keep_alive = 0;
 			conn_reply_error(conn, status, "invalid_request", reason);
 			return;
 		}
@@ -224,7 +233,7 @@ static void timer_cb(evutil_socket_t fd, short what, void *arg)
 	if (conn->mode == CONN_HTTP && !conn->awaiting_response) {
 		/* A trickled head (slowloris) or an idle keep-alive connection. */
 		if (conn->head_deadline_armed) {
-			conn->request.keep_alive = 0;
+			conn->request->keep_alive = 0;
 			conn_reply_error(conn, 408, "request_timeout",
 			                 "request head not received in time");
 		} else {
@@ -259,7 +268,13 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 		return;
 	}
 	conn->server = server;
-	http_request_init(&conn->request);
+	conn->request = malloc(sizeof(*conn->request));
+	if (!conn->request) {
+		free(conn);
+		evutil_closesocket(fd);
+		return;
+	}
+	http_request_init(conn->request);
 	conn->bev = bufferevent_socket_new(server->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	conn->timer = evtimer_new(server->base, timer_cb, conn);
 	server->connection_count++;

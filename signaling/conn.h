@@ -36,13 +36,14 @@ struct conn {
 	struct bufferevent *bev;        /* owned */
 	char address[CONN_ADDRESS_MAX]; /* client IP as text; key of the per-address count */
 	enum conn_mode mode;
-	struct http_request request; /* the request being read or answered */
-	int awaiting_response;       /* a worker job will answer; reading is paused */
-	void **pending_owner;        /* where that job keeps its pointer to us (cleared on free) */
-	struct event *timer;         /* owned: request deadline, then linger deadline */
-	int head_deadline_armed;     /* the current request's head deadline is running */
-	int write_shut;              /* shutdown(SHUT_WR) done */
-	struct session *session;     /* owned in CONN_WEBSOCKET mode */
+	struct http_request *request; /* owned in CONN_HTTP mode: the request being read or
+	                               * answered; NULL once upgraded (conn_drop_request) */
+	int awaiting_response;        /* a worker job will answer; reading is paused */
+	void **pending_owner;         /* where that job keeps its pointer to us (cleared on free) */
+	struct event *timer;          /* owned: request deadline, then linger deadline */
+	int head_deadline_armed;      /* the current request's head deadline is running */
+	int write_shut;               /* shutdown(SHUT_WR) done */
+	struct session *session;      /* owned in CONN_WEBSOCKET mode */
 };
 
 /* Takes an accepted socket. Closes it on failure. */
@@ -52,6 +53,8 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 void conn_close_after_flush(struct conn *conn);
 /* Close now, without flushing. */
 void conn_free(struct conn *conn);
+/* Frees the HTTP request state, for a connection that is upgraded. */
+void conn_drop_request(struct conn *conn);
 
 /* ---- answering the current HTTP request ---- */
 /* These write the response and then continue with the next request, or close

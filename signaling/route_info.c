@@ -19,7 +19,7 @@ void route_health(struct server *server, struct conn *conn)
 void route_first(struct server *server, struct conn *conn)
 {
 	char room_name[STORE_ROOM_MAX] = "default";
-	int found = http_query_param(conn->request.query, "room", room_name, sizeof(room_name));
+	int found = http_query_param(conn->request->query, "room", room_name, sizeof(room_name));
 	if (found < 0 || (found == 0 && !room_name_valid(room_name))) {
 		conn_reply_error(conn, 400, "invalid_request", "malformed room parameter");
 		return;

@@ -59,7 +59,7 @@ void route_static(struct server *server, struct conn *conn)
 {
 	char relative[256], full[CONFIG_PATH_MAX + 256];
 	const char *type = NULL;
-	if (map_path(conn->request.path, relative, sizeof(relative)) == 0)
+	if (map_path(conn->request->path, relative, sizeof(relative)) == 0)
 		type = content_type_for(relative);
 	if (!type) {
 		conn_reply_error(conn, 404, "not_found", "no such resource");

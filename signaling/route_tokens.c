@@ -21,7 +21,7 @@
  * there is none. */
 static int read_refresh_token(struct conn *conn, char out[REFRESH_TOKEN_MAX])
 {
-	const struct http_request *req = &conn->request;
+	const struct http_request *req = conn->request;
 	const char *type = http_request_header(req, "Content-Type");
 	if (type && strncmp(type, "application/x-www-form-urlencoded", 33) == 0) {
 		if (req->body &&
@@ -138,7 +138,7 @@ void route_guest(struct server *server, struct conn *conn)
 
 void route_create(struct server *server, struct conn *conn)
 {
-	const char *role_text = conn->request.path + strlen("/create/");
+	const char *role_text = conn->request->path + strlen("/create/");
 	unsigned role = strcmp(role_text, "1") == 0   ? ROLE_SENDER
 	                : strcmp(role_text, "0") == 0 ? ROLE_RECEIVER
 	                                              : 0;
@@ -148,7 +148,7 @@ void route_create(struct server *server, struct conn *conn)
 		return;
 	}
 	char room[STORE_ROOM_MAX] = "";
-	int found = http_query_param(conn->request.query, "room", room, sizeof(room));
+	int found = http_query_param(conn->request->query, "room", room, sizeof(room));
 	if (found < 0) {
 		conn_reply_error(conn, 400, "invalid_request", "malformed room parameter");
 		return;

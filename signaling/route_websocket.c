@@ -58,7 +58,7 @@ static char *copy_bearer(const struct conn *conn)
 	const char *header = routes_bearer_token(conn);
 	if (header)
 		return strdup(header);
-	const char *query = conn->request.query;
+	const char *query = conn->request->query;
 	char *token = malloc(strlen(query) + 1);
 	if (token && http_query_param(query, "access_token", token, strlen(query) + 1) == 0 &&
 	    token[0])
@@ -72,7 +72,7 @@ void route_websocket(struct server *server, struct conn *conn)
 	char accept[29];
 	int status = 400;
 	const char *reason = "bad request";
-	if (ws_handshake_check(&conn->request, accept, &status, &reason) != 0) {
+	if (ws_handshake_check(conn->request, accept, &status, &reason) != 0) {
 		if (status == 426) {
 			conn_reply(conn, 426, "text/plain; charset=utf-8",
 			           "Sec-WebSocket-Version: 13\r\n", reason, strlen(reason));
@@ -81,7 +81,7 @@ void route_websocket(struct server *server, struct conn *conn)
 		conn_reply_error(conn, status, "invalid_request", reason);
 		return;
 	}
-	if (!origin_allowed(server->cfg, &conn->request)) {
+	if (!origin_allowed(server->cfg, conn->request)) {
 		log_warn("refusing WebSocket from %s: origin not allowed", conn->address);
 		conn_reply_error(conn, 403, "forbidden_origin", "this origin may not connect");
 		return;
@@ -93,7 +93,7 @@ void route_websocket(struct server *server, struct conn *conn)
 
 	char *bearer = copy_bearer(conn);
 	ws_handshake_respond(conn->bev, accept);
-	http_request_reset(&conn->request);
+	conn_drop_request(conn); /* a session does not speak HTTP again */
 	conn->mode = CONN_WEBSOCKET;
 	struct session *session = session_start(server, conn, bearer);
 	free(bearer);

@@ -49,7 +49,7 @@ static int path_matches(const struct route *route, const char *path)
 
 void routes_dispatch(struct server *server, struct conn *conn)
 {
-	const struct http_request *req = &conn->request;
+	const struct http_request *req = conn->request;
 	/* HEAD is answered like GET by the static pages only; everything else is
 	 * exact. */
 	char allow[64] = "";
@@ -82,7 +82,7 @@ void routes_dispatch(struct server *server, struct conn *conn)
 
 json_t *routes_json_body(struct conn *conn)
 {
-	const struct http_request *req = &conn->request;
+	const struct http_request *req = conn->request;
 	if (!req->body || req->body_length == 0) {
 		conn_reply_error(conn, 400, "invalid_request", "a JSON object body is required");
 		return NULL;
@@ -139,7 +139,7 @@ void routes_reply_tokens(struct server *server, struct conn *conn,
 
 const char *routes_bearer_token(const struct conn *conn)
 {
-	const char *value = http_request_header(&conn->request, "Authorization");
+	const char *value = http_request_header(conn->request, "Authorization");
 	if (!value || strncasecmp(value, "Bearer ", 7) != 0)
 		return NULL;
 	value += 7;

@@ -127,14 +127,14 @@ void server_shutdown(struct server *server)
 		if (conn->mode == CONN_WEBSOCKET && conn->session)
 			session_close(conn->session, WS_CLOSE_GOING_AWAY, "server shutting down");
 		else if (conn->mode == CONN_HTTP && !conn->awaiting_response)
-			conn->request.keep_alive = 0; /* closes after the reply in progress */
+			conn->request->keep_alive = 0; /* closes after the reply in progress */
 	}
 	/* Idle keep-alive connections have nothing in flight: close them now.
 	 * Collected first, since closing may free. */
 	struct conn *conn = server->connections;
 	while (conn) {
 		struct conn *next = conn->next;
-		if (conn->mode == CONN_HTTP && !conn->awaiting_response && !conn->request.head)
+		if (conn->mode == CONN_HTTP && !conn->awaiting_response && !conn->request->head)
 			conn_close_after_flush(conn);
 		conn = next;
 	}

@@ -5,9 +5,12 @@
  * block (64 bytes) is replaced by its SHA-256, which is exactly what HMAC does
  * with such a key (RFC 2104), so signatures stay the same as with the full
  * secret while the ring keeps a bounded key. Without a configured secret the
- * store's "jwt_secret" setting is used, created with 32 fresh random bytes by
- * store_setting_init so that processes starting together agree on one value.
- * Copies of the secret are wiped from the stack once the ring holds it.
+ * store's "jwt_secret" setting signs, created with 32 fresh random bytes by
+ * store_setting_init so that processes starting together agree on one value,
+ * and "jwt_secret_previous", left by the last rotation, still verifies.
+ * Rotation swaps them in one transaction and records an event, so a running
+ * daemon reloads its ring. Copies of secrets are wiped once the ring holds
+ * them.
  */
 #include "common/hex.h"
 #include "auth/secret.h"
@@ -21,10 +24,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SECRET_MIN_BYTES       32
-#define SECRET_GENERATED_BYTES 32
-#define SECRET_SETTING         "jwt_secret"
-#define SECRET_HMAC_BLOCK      64 /* SHA-256 block size: longer HMAC keys are hashed */
+#define SECRET_MIN_BYTES        32
+#define SECRET_GENERATED_BYTES  32
+#define SECRET_SETTING          "jwt_secret"
+#define SECRET_PREVIOUS_SETTING "jwt_secret_previous"
+#define SECRET_HMAC_BLOCK       64 /* SHA-256 block size: longer HMAC keys are hashed */
 
 static int fail(char *err, size_t err_size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -75,15 +79,42 @@ static int add_configured_secret(const char *secret, struct token_keyring *ring,
 	return 0;
 }
 
-static int add_stored_secret(struct store *store, struct token_keyring *ring, int *generated,
-                             char *err, size_t err_size)
+/* Reads and decodes one stored secret; returns 0 found, 1 missing, -1 error. */
+static int read_stored_secret(struct store *store, const char *key, unsigned char *secret,
+                              long *length, char *err, size_t err_size)
+{
+	char stored[2 * TOKEN_SECRET_MAX + 2];
+	int found = store_setting_get(store, key, stored, sizeof(stored));
+	if (found < 0)
+		fail(err, err_size, "could not load the JWT secret: %s", store_error(store));
+	if (found == 0) {
+		*length = decode_hex_secret(stored, secret);
+		if (*length < 0) {
+			fail(err, err_size,
+			     "the stored JWT secret (%s) is malformed: expected %d to %d bytes in "
+			     "hex",
+			     key, SECRET_MIN_BYTES, TOKEN_SECRET_MAX);
+			found = -1;
+		}
+	}
+	OPENSSL_cleanse(stored, sizeof(stored));
+	return found;
+}
+
+/* Ensures the current secret exists (generating it on first start), then
+ * reads current and previous. icegatectl may rotate between the two reads, so
+ * the current one is read again and the pair retried until it is stable. */
+static int add_stored_secrets(struct store *store, struct token_keyring *ring, int *generated,
+                              char *err, size_t err_size)
 {
 	if (!store)
 		return fail(err, err_size, "no jwt_secret configured and no database to keep one");
 	char fresh[2 * SECRET_GENERATED_BYTES + 1];
 	char stored[2 * TOKEN_SECRET_MAX + 2];
-	unsigned char secret[TOKEN_SECRET_MAX];
-	int result = -1;
+	unsigned char current[TOKEN_SECRET_MAX], again[TOKEN_SECRET_MAX];
+	unsigned char previous[TOKEN_SECRET_MAX];
+	long current_length = 0, again_length = 0, previous_length = 0;
+	int result = -1, has_previous = 0;
 	if (random_hex(fresh, SECRET_GENERATED_BYTES) != 0) {
 		fail(err, err_size, "could not generate a JWT secret: no randomness");
 		goto out;
@@ -92,23 +123,42 @@ static int add_stored_secret(struct store *store, struct token_keyring *ring, in
 		fail(err, err_size, "could not load the JWT secret: %s", store_error(store));
 		goto out;
 	}
-	long length = decode_hex_secret(stored, secret);
-	if (length < 0) {
-		fail(err, err_size,
-		     "the stored JWT secret is malformed: expected %d to %d bytes in hex",
-		     SECRET_MIN_BYTES, TOKEN_SECRET_MAX);
-		goto out;
+	*generated = strcmp(stored, fresh) == 0;
+	for (int attempt = 0;; attempt++) {
+		if (read_stored_secret(store, SECRET_SETTING, current, &current_length, err,
+		                       err_size) != 0) {
+			if (err[0] == '\0')
+				fail(err, err_size, "the JWT secret vanished while loading it");
+			goto out;
+		}
+		int found = read_stored_secret(store, SECRET_PREVIOUS_SETTING, previous,
+		                               &previous_length, err, err_size);
+		if (found < 0)
+			goto out;
+		has_previous = found == 0;
+		if (read_stored_secret(store, SECRET_SETTING, again, &again_length, err,
+		                       err_size) != 0)
+			goto out;
+		if (again_length == current_length &&
+		    memcmp(again, current, (size_t)current_length) == 0)
+			break;
+		if (attempt == 2) {
+			fail(err, err_size, "the JWT secret kept changing while loading it");
+			goto out;
+		}
 	}
-	if (token_keyring_add(ring, secret, (size_t)length) != 0) {
+	if (token_keyring_add(ring, current, (size_t)current_length) != 0 ||
+	    (has_previous && token_keyring_add(ring, previous, (size_t)previous_length) != 0)) {
 		fail(err, err_size, "the stored JWT secret could not be added to the key ring");
 		goto out;
 	}
-	*generated = strcmp(stored, fresh) == 0;
 	result = 0;
 out:
 	OPENSSL_cleanse(fresh, sizeof(fresh));
 	OPENSSL_cleanse(stored, sizeof(stored));
-	OPENSSL_cleanse(secret, sizeof(secret));
+	OPENSSL_cleanse(current, sizeof(current));
+	OPENSSL_cleanse(again, sizeof(again));
+	OPENSSL_cleanse(previous, sizeof(previous));
 	return result;
 }
 
@@ -128,8 +178,54 @@ int secret_load_keyring(const struct config *cfg, struct store *store, struct to
 
 	int rc = cfg->jwt_secret[0] != '\0'
 	             ? add_configured_secret(cfg->jwt_secret, ring, err, err_size)
-	             : add_stored_secret(store, ring, generated, err, err_size);
+	             : add_stored_secrets(store, ring, generated, err, err_size);
 	if (rc != 0)
 		memset(ring, 0, sizeof(*ring));
 	return rc;
+}
+
+int secret_rotate(const struct config *cfg, struct store *store, int drop_previous, char *err,
+                  size_t err_size)
+{
+	if (err_size > 0)
+		err[0] = '\0';
+	if (cfg->jwt_secret[0] != '\0')
+		return fail(err, err_size,
+		            "jwt_secret is set in the configuration: change it there (rotation "
+		            "manages only the secret kept in the database)");
+	if (!store)
+		return fail(err, err_size, "no database to rotate the JWT secret in");
+	char fresh[2 * SECRET_GENERATED_BYTES + 1];
+	char current[2 * TOKEN_SECRET_MAX + 2];
+	if (random_hex(fresh, SECRET_GENERATED_BYTES) != 0)
+		return fail(err, err_size, "could not generate a JWT secret: no randomness");
+	int result = -1;
+	if (store_begin(store) != 0) {
+		fail(err, err_size, "rotating the JWT secret: %s", store_error(store));
+		goto out;
+	}
+	int found = store_setting_get(store, SECRET_SETTING, current, sizeof(current));
+	int ok = found >= 0;
+	unsigned char decoded[TOKEN_SECRET_MAX];
+	int usable = found == 0 && decode_hex_secret(current, decoded) >= 0;
+	OPENSSL_cleanse(decoded, sizeof(decoded));
+	/* Without a usable current secret no token can need the fallback, and a
+	 * malformed one kept as previous would stop every process loading. */
+	if (ok && (drop_previous || !usable))
+		ok = store_setting_delete(store, SECRET_PREVIOUS_SETTING) >= 0;
+	else if (ok)
+		ok = store_setting_set(store, SECRET_PREVIOUS_SETTING, current) == 0;
+	ok = ok && store_setting_set(store, SECRET_SETTING, fresh) == 0 &&
+	     store_user_event_append(store, drop_previous ? "now" : "", STORE_SECRET_ROTATED) == 0;
+	if (ok && store_commit(store) == 0) {
+		result = 0;
+	} else {
+		fail(err, err_size, "rotating the JWT secret: %s", store_error(store));
+		if (ok == 0)
+			store_rollback(store);
+	}
+out:
+	OPENSSL_cleanse(fresh, sizeof(fresh));
+	OPENSSL_cleanse(current, sizeof(current));
+	return result;
 }

@@ -71,11 +71,18 @@ static const struct option options[] = {
     NUMBER(message_burst, OPTION_INT, 1, 10000000),
     NUMBER(max_connections_per_address, OPTION_INT, 1, 100000),
     NUMBER(max_peers_per_room, OPTION_INT, 1, 1000),
-    NUMBER(max_rooms_per_connection, OPTION_INT, 1, 64),
     NUMBER(auth_timeout, OPTION_INT, 1, 300),
     NUMBER(ping_interval, OPTION_INT, 1, 3600),
     NUMBER(idle_timeout, OPTION_INT, 1, 86400),
     NUMBER(max_violations, OPTION_INT, 1, 10000),
+    TEXT(realm, OPTION_REQUIRED),
+    TEXT(turn_host, OPTION_HOST),
+    NUMBER(turn_port, OPTION_INT, 1, 65535),
+    NUMBER(turns_port, OPTION_INT, 1, 65535),
+    NUMBER(turn_tls, OPTION_BOOL, 0, 1),
+    NUMBER(turn_credential_ttl, OPTION_INT, 60, 86400),
+    NUMBER(turn_secret_window, OPTION_INT, 600, 604800),
+    TEXT(turnserver_conf, OPTION_TEXT),
     NUMBER(worker_threads, OPTION_INT, 1, 64),
     NUMBER(user_poll_interval_ms, OPTION_INT, 10, 60000),
     TEXT(log_level, OPTION_LOG_LEVEL),
@@ -103,11 +110,16 @@ void config_defaults(struct config *cfg)
 	cfg->message_burst = 100;
 	cfg->max_connections_per_address = 100;
 	cfg->max_peers_per_room = 16;
-	cfg->max_rooms_per_connection = 1;
 	cfg->auth_timeout = 5;
 	cfg->ping_interval = 30;
 	cfg->idle_timeout = 75;
 	cfg->max_violations = 20;
+	snprintf(cfg->realm, sizeof(cfg->realm), "icegate");
+	cfg->turn_port = 3478;
+	cfg->turns_port = 5349;
+	cfg->turn_tls = 0;
+	cfg->turn_credential_ttl = 3600;
+	cfg->turn_secret_window = 86400;
 	cfg->worker_threads = 2;
 	cfg->user_poll_interval_ms = 500;
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
@@ -332,6 +344,24 @@ static int parse_line(struct config *cfg, const char *text, size_t length, int l
 	return 0;
 }
 
+int config_check(const struct config *cfg, char *err, size_t err_size)
+{
+	/* A credential must not outlive the secret that signed it: the TURN
+	 * server keeps only the current and the previous window's secrets. */
+	if (cfg->turn_credential_ttl > cfg->turn_secret_window) {
+		snprintf(err, err_size,
+		         "turn_credential_ttl (%d) must not exceed turn_secret_window (%d)",
+		         cfg->turn_credential_ttl, cfg->turn_secret_window);
+		return -1;
+	}
+	/* coturn keeps the realm in a varchar(127) column. */
+	if (strlen(cfg->realm) > 127) {
+		snprintf(err, err_size, "realm: longer than 127 characters");
+		return -1;
+	}
+	return 0;
+}
+
 int config_parse_text(struct config *cfg, const char *text, size_t length, char *err,
                       size_t err_size)
 {
@@ -346,7 +376,7 @@ int config_parse_text(struct config *cfg, const char *text, size_t length, char 
 			return -1;
 		position += line_length + (newline ? 1 : 0);
 	}
-	return 0;
+	return config_check(cfg, err, err_size);
 }
 
 int config_load_file(struct config *cfg, const char *path, char *err, size_t err_size)

@@ -11,19 +11,19 @@
 
 #include <stddef.h>
 
-#define CONFIG_TEXT_MAX 256
-#define CONFIG_PATH_MAX 1024
+#define CONFIG_TEXT_MAX   256
+#define CONFIG_PATH_MAX   1024
 #define CONFIG_SECRET_MAX 512
 
 struct config {
 	/* network */
-	char listen_host[CONFIG_TEXT_MAX]; /* "" = all addresses */
-	int port;                          /* 1..65535; default 8080 */
-	char domain[CONFIG_TEXT_MAX];      /* public host name; default "localhost" */
+	char listen_host[CONFIG_TEXT_MAX];     /* "" = all addresses */
+	int port;                              /* 1..65535; default 8080 */
+	char domain[CONFIG_TEXT_MAX];          /* public host name; default "localhost" */
 	char allowed_origins[CONFIG_PATH_MAX]; /* comma list of origins; "" = same host only */
 
 	/* storage and files */
-	char db_path[CONFIG_PATH_MAX]; /* default "icegate.db" */
+	char db_path[CONFIG_PATH_MAX];  /* default "icegate.db" */
 	char web_root[CONFIG_PATH_MAX]; /* pages and /js; default "web" */
 
 	/* tokens */
@@ -37,21 +37,30 @@ struct config {
 	int login_attempts_per_minute;      /* failed logins per address; default 10 */
 
 	/* signaling limits */
-	size_t max_message_bytes;     /* WebSocket message; default 65536 */
-	int messages_per_second;      /* sustained per connection; default 50 */
-	int message_burst;            /* token bucket depth; default 100 */
+	size_t max_message_bytes;        /* WebSocket message; default 65536 */
+	int messages_per_second;         /* sustained per connection; default 50 */
+	int message_burst;               /* token bucket depth; default 100 */
 	int max_connections_per_address; /* default 100 */
-	int max_peers_per_room;       /* default 16 */
-	int max_rooms_per_connection; /* joins one connection may hold at once; default 1 */
-	int auth_timeout;             /* seconds to authenticate after upgrade; default 5 */
-	int ping_interval;            /* seconds between server pings; default 30 */
-	int idle_timeout;             /* seconds without any frame before close; default 75 */
-	int max_violations;           /* error replies before close 1008; default 20 */
+	int max_peers_per_room;          /* default 16 */
+	int auth_timeout;                /* seconds to authenticate after upgrade; default 5 */
+	int ping_interval;               /* seconds between server pings; default 30 */
+	int idle_timeout;                /* seconds without any frame before close; default 75 */
+	int max_violations;              /* error replies before close 1008; default 20 */
+
+	/* TURN */
+	char realm[CONFIG_TEXT_MAX];     /* coturn's realm; default "icegate" */
+	char turn_host[CONFIG_TEXT_MAX]; /* host in turn: URLs; "" = domain */
+	int turn_port;                   /* turn: port; default 3478 */
+	int turns_port;                  /* turns: port; default 5349 */
+	int turn_tls;                    /* 0/1: also offer turns: URLs; default 0 */
+	int turn_credential_ttl; /* seconds, 60..86400, <= turn_secret_window; default 3600 */
+	int turn_secret_window;  /* seconds a derived secret serves, 600..604800; default 86400 */
+	char turnserver_conf[CONFIG_PATH_MAX]; /* coturn's config to check; "" = no check */
 
 	/* process */
-	int worker_threads;      /* argon2 and bulk DB work; default 2 */
+	int worker_threads;        /* argon2 and bulk DB work; default 2 */
 	int user_poll_interval_ms; /* how often admin changes are picked up; default 500 */
-	char log_level[16];      /* debug|info|warn|error; default info */
+	char log_level[16];        /* debug|info|warn|error; default info */
 };
 
 /* Fill every field with its embedded default. */
@@ -64,7 +73,26 @@ void config_defaults(struct config *cfg);
  * Returns 0 or -1 with err filled.
  */
 int config_parse_text(struct config *cfg, const char *text, size_t length, char *err,
-		      size_t err_size);
+                      size_t err_size);
+
+/* Checks the rules between options (turn_credential_ttl <= turn_secret_window).
+ * config_parse_text applies it to a whole file; whoever changes options
+ * after that (command-line flags) calls it again. Returns 0 or -1 with err. */
+int config_check(const struct config *cfg, char *err, size_t err_size);
+
+/*
+ * Checks coturn's configuration text (turnserver.conf: "key=value" or bare
+ * "key" lines, '#' comments, an optional leading "--") against cfg: the realm,
+ * use-auth-secret, no static-auth-secret, no lt-cred-mech or no-auth beside
+ * it, and userdb naming the same SQLite file as db_path. Each problem is one
+ * line in report saying what to change. Returns the number of problems (0 =
+ * consistent), or -1 when the text cannot be read (NUL bytes, too large).
+ */
+int config_check_turnserver(const struct config *cfg, const char *turnserver_conf_text,
+                            size_t length, char *report, size_t report_size);
+/* Reads cfg->turnserver_conf and checks it as above; -1 with the reason in
+ * report when it cannot be read or turnserver_conf is "". */
+int config_check_turnserver_file(const struct config *cfg, char *report, size_t report_size);
 
 /* Read and parse a file. A missing file is an error (the caller decides
  * whether a missing default file is fine). Returns 0 or -1 with err filled. */

@@ -117,10 +117,7 @@ static int user_change(struct ctl *ctl, int argc, char **argv, const char *comma
 {
 	static const struct option longs[] = {{NULL, 0, NULL, 0}};
 	const struct ctl_options options = {command, "", longs};
-	ctl_options_start();
-	if (ctl_next_option(&options, argc, argv) != -1)
-		return CTL_USAGE;
-	int first = ctl_positionals(&options, argc, argv, 1, "NAME");
+	int first = ctl_name_argument(&options, argc, argv);
 	if (first < 0)
 		return CTL_USAGE;
 	const char *name = argv[first];

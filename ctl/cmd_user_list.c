@@ -41,51 +41,27 @@ static void collect_user(const struct store_user *user, void *arg)
 	rows->count++;
 }
 
-/* Columns line up by character, not byte, so non-ASCII names align. */
-static size_t display_width(const char *text)
-{
-	size_t width = 0;
-	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-		width += (*c & 0xc0) != 0x80;
-	return width;
-}
-
-static void format_time(int64_t seconds, char *out, size_t out_size)
-{
-	time_t when = (time_t)seconds;
-	struct tm utc;
-	if (!gmtime_r(&when, &utc) || strftime(out, out_size, "%Y-%m-%d %H:%M:%SZ", &utc) == 0)
-		snprintf(out, out_size, "%lld", (long long)seconds);
-}
-
-static void print_padded(const char *text, size_t width)
-{
-	fputs(text, stdout);
-	for (size_t pad = display_width(text); pad < width + 2; pad++)
-		fputc(' ', stdout);
-}
-
 static void print_table(const struct user_rows *rows)
 {
 	size_t name_width = strlen("NAME"), roles_width = strlen("ROLES");
 	for (size_t i = 0; i < rows->count; i++) {
-		size_t width = display_width(rows->users[i].name);
+		size_t width = ctl_display_width(rows->users[i].name);
 		if (width > name_width)
 			name_width = width;
 		if (strlen(rows->users[i].roles) > roles_width)
 			roles_width = strlen(rows->users[i].roles);
 	}
-	print_padded("NAME", name_width);
-	print_padded("ROLES", roles_width);
-	print_padded("STATUS", strlen("disabled"));
+	ctl_print_padded("NAME", name_width);
+	ctl_print_padded("ROLES", roles_width);
+	ctl_print_padded("STATUS", strlen("disabled"));
 	puts("CREATED");
 	for (size_t i = 0; i < rows->count; i++) {
 		const struct store_user *user = &rows->users[i];
 		char created[32];
-		format_time(user->created_at, created, sizeof(created));
-		print_padded(user->name, name_width);
-		print_padded(user->roles, roles_width);
-		print_padded(user->disabled ? "disabled" : "enabled", strlen("disabled"));
+		ctl_format_time(user->created_at, created, sizeof(created));
+		ctl_print_padded(user->name, name_width);
+		ctl_print_padded(user->roles, roles_width);
+		ctl_print_padded(user->disabled ? "disabled" : "enabled", strlen("disabled"));
 		puts(created);
 	}
 }
@@ -108,39 +84,20 @@ static json_t *user_to_json(const struct store_user *user)
 static int print_json(const struct user_rows *rows)
 {
 	json_t *array = json_array();
-	if (!array)
-		return ctl_fail("out of memory");
-	for (size_t i = 0; i < rows->count; i++) {
-		json_t *object = user_to_json(&rows->users[i]);
-		if (!object || json_array_append_new(array, object) != 0) {
+	for (size_t i = 0; array && i < rows->count; i++) {
+		/* A NULL object (out of memory) makes the append fail. */
+		if (json_array_append_new(array, user_to_json(&rows->users[i])) != 0) {
 			json_decref(array);
-			return ctl_fail("out of memory");
+			array = NULL;
 		}
 	}
-	char *text = json_dumps(array, JSON_INDENT(2));
-	json_decref(array);
-	if (!text)
-		return ctl_fail("out of memory");
-	puts(text);
-	free(text);
-	return CTL_OK;
+	return ctl_print_json(array);
 }
 
 int ctl_user_list(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option longs[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
-	};
-	const struct ctl_options options = {"user list", "", longs};
-	int json = 0, option;
-	ctl_options_start();
-	while ((option = ctl_next_option(&options, argc, argv)) != -1) {
-		if (option == '?')
-			return CTL_USAGE;
-		json = 1;
-	}
-	if (ctl_positionals(&options, argc, argv, 0, "") < 0)
+	int json = 0;
+	if (ctl_list_options("user list", argc, argv, &json) < 0)
 		return CTL_USAGE;
 	if (ctl_open_store(ctl) < 0)
 		return CTL_FAILURE;

@@ -1,6 +1,6 @@
 /*
  * ctl.h: what icegatectl's command files share. Each command family (user,
- * token) is one file exporting one entry point with the same shape, listed in
+ * token, turn, apikey, secret) is one file exporting one entry point with the same shape, listed in
  * main.c's command table; inside a family, each subcommand is one row of that
  * file's own table. Errors are printed once, here, as "icegatectl: ...", and
  * turned into the exit codes scripts rely on.
@@ -12,7 +12,9 @@
 #include "db/store.h"
 
 #include <getopt.h>
+#include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum ctl_exit { CTL_OK = 0, CTL_FAILURE = 1, CTL_USAGE = 2 };
 
@@ -29,6 +31,11 @@ int ctl_cmd_user(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_token(struct ctl *ctl, int argc, char **argv);
 /* "user list", in its own file for its output formats; argv[0] is "list". */
 int ctl_user_list(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_turn(struct ctl *ctl, int argc, char **argv);
+/* "turn list-revoked", in its own file for its output formats. */
+int ctl_turn_list_revoked(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_apikey(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_secret(struct ctl *ctl, int argc, char **argv);
 
 /* Prints "icegatectl: <message>" on stderr; returns CTL_FAILURE. */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -43,6 +50,20 @@ int ctl_open_store(struct ctl *ctl);
 /* Parses a role list ("sender", "receiver", "sender,receiver") into its
  * canonical text form. Returns 0, or -1 after printing a usage error. */
 int ctl_parse_roles(const char *text, char *out, size_t out_size);
+
+/* Formats unix seconds as "YYYY-MM-DD HH:MM:SSZ" (the number itself if it
+ * cannot be shown as a date). */
+void ctl_format_time(int64_t seconds, char *out, size_t out_size);
+
+/* Table output: a cell's width in characters (not bytes), and a cell
+ * printed on stdout padded to width plus two spaces. */
+size_t ctl_display_width(const char *text);
+void ctl_print_padded(const char *text, size_t width);
+
+/* Prints value as indented JSON on stdout and releases it; NULL stands for
+ * "building it ran out of memory". Returns CTL_OK, or CTL_FAILURE after
+ * printing the error. */
+int ctl_print_json(json_t *value);
 
 /* Looks a user up, printing "no user 'NAME'" when missing. Returns 0 found,
  * or -1 after printing the error (missing or database failure). */
@@ -68,6 +89,14 @@ int ctl_next_option(const struct ctl_options *options, int argc, char **argv);
  * the first, or -1 after printing a usage error. */
 int ctl_positionals(const struct ctl_options *options, int argc, char **argv, int count,
                     const char *names);
+
+/* For a subcommand that takes no options and one NAME: returns the index of
+ * NAME in argv, or -1 after printing a usage error. */
+int ctl_name_argument(const struct ctl_options *options, int argc, char **argv);
+
+/* For a list subcommand ("user list"): takes only --json, setting *json.
+ * Returns 0, or -1 after printing a usage error. */
+int ctl_list_options(const char *command, int argc, char **argv, int *json);
 
 /* Reads a new password into out (room for PASSWORD_MAX_LENGTH + 1 bytes):
  * with from_stdin, all of standard input minus one trailing newline;

@@ -1,7 +1,8 @@
 /*
  * ctl_common.c: the helpers every icegatectl command uses: error and usage
- * messages, opening the store, role lists, user lookups and the getopt
- * wrapper that gives every subcommand the same option handling.
+ * messages, opening the store, role lists, times, table and JSON output, user
+ * lookups and the getopt wrapper that gives every subcommand the same option
+ * handling.
  */
 #include "ctl/ctl.h"
 
@@ -10,7 +11,9 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int ctl_fail(const char *fmt, ...)
 {
@@ -55,6 +58,41 @@ int ctl_parse_roles(const char *text, char *out, size_t out_size)
 		return -1;
 	}
 	return 0;
+}
+
+void ctl_format_time(int64_t seconds, char *out, size_t out_size)
+{
+	time_t when = (time_t)seconds;
+	struct tm utc;
+	if (!gmtime_r(&when, &utc) || strftime(out, out_size, "%Y-%m-%d %H:%M:%SZ", &utc) == 0)
+		snprintf(out, out_size, "%lld", (long long)seconds);
+}
+
+/* Columns line up by character, not byte, so non-ASCII names align. */
+size_t ctl_display_width(const char *text)
+{
+	size_t width = 0;
+	for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+		width += (*c & 0xc0) != 0x80;
+	return width;
+}
+
+void ctl_print_padded(const char *text, size_t width)
+{
+	fputs(text, stdout);
+	for (size_t pad = ctl_display_width(text); pad < width + 2; pad++)
+		fputc(' ', stdout);
+}
+
+int ctl_print_json(json_t *value)
+{
+	char *text = value ? json_dumps(value, JSON_INDENT(2)) : NULL;
+	json_decref(value);
+	if (!text)
+		return ctl_fail("out of memory");
+	puts(text);
+	free(text);
+	return CTL_OK;
 }
 
 int ctl_find_user(struct ctl *ctl, const char *name, struct store_user *out)
@@ -116,4 +154,30 @@ int ctl_positionals(const struct ctl_options *options, int argc, char **argv, in
 		return -1;
 	}
 	return optind;
+}
+
+int ctl_name_argument(const struct ctl_options *options, int argc, char **argv)
+{
+	ctl_options_start();
+	if (ctl_next_option(options, argc, argv) != -1)
+		return -1;
+	return ctl_positionals(options, argc, argv, 1, "NAME");
+}
+
+int ctl_list_options(const char *command, int argc, char **argv, int *json)
+{
+	static const struct option longs[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
+	};
+	const struct ctl_options options = {command, "", longs};
+	int option;
+	*json = 0;
+	ctl_options_start();
+	while ((option = ctl_next_option(&options, argc, argv)) != -1) {
+		if (option == '?')
+			return -1;
+		*json = 1;
+	}
+	return ctl_positionals(&options, argc, argv, 0, "") < 0 ? -1 : 0;
 }

@@ -14,7 +14,8 @@
 static const char usage_text[] =
     "usage: icegatectl [options] COMMAND [arguments]\n"
     "\n"
-    "Administers icegate's users and tokens in its database.\n"
+    "Administers icegate's users, tokens, TURN credentials, API keys and JWT secret\n"
+    "in its database.\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   read the daemon's configuration file (for db_path, secret)\n"
@@ -37,6 +38,23 @@ static const char usage_text[] =
     "  token NAME [--ttl SECONDS] [--room ROOM]\n"
     "                      print an access token for NAME (default lifetime:\n"
     "                      access_token_ttl), limited to ROOM if given\n"
+    "  turn revoke --user NAME\n"
+    "                      refuse every TURN credential NAME holds now and close\n"
+    "                      NAME's sessions\n"
+    "  turn revoke --username EXPIRY:SUBJECT\n"
+    "                      refuse one TURN credential\n"
+    "  turn list-revoked [--json]\n"
+    "                      list TURN revocations\n"
+    "  turn check [FILE]   check coturn's turnserver.conf (default: turnserver_conf)\n"
+    "                      against this configuration and say what to change\n"
+    "  apikey add NAME     create an API key and print it (only this once)\n"
+    "  apikey list [--json]\n"
+    "                      list API keys: name and creation time\n"
+    "  apikey del NAME     delete an API key\n"
+    "  secret rotate [--now]\n"
+    "                      replace the JWT secret kept in the database; tokens\n"
+    "                      signed with the old one stay valid until they expire,\n"
+    "                      unless --now. Also updates the TURN secrets\n"
     "\n"
     "Exit status: 0 on success, 1 if the command failed, 2 on a usage error.\n";
 
@@ -44,8 +62,8 @@ static const struct {
 	const char *name;
 	ctl_command_fn run;
 } commands[] = {
-    {"user", ctl_cmd_user},
-    {"token", ctl_cmd_token},
+    {"user", ctl_cmd_user},     {"token", ctl_cmd_token},   {"turn", ctl_cmd_turn},
+    {"apikey", ctl_cmd_apikey}, {"secret", ctl_cmd_secret},
 };
 
 enum { OPTION_DB = 256, OPTION_VERSION };

@@ -50,6 +50,39 @@ static const struct migration migrations[] = {
         "CREATE INDEX ig_refresh_tokens_subject ON ig_refresh_tokens (subject);"
         "CREATE INDEX ig_refresh_tokens_expires ON ig_refresh_tokens (expires_at);"
         "PRAGMA user_version = 1;"},
+    /* TURN. turn_secret is coturn's own table, in coturn's exact schema (so a
+     * stock coturn schema script finds it in place); coturn reads it with
+     * use-auth-secret, and the patched coturn also reads the two revocation
+     * tables on every allocation. */
+    {2, "CREATE TABLE IF NOT EXISTS turn_secret ("
+        "  realm varchar(127) default '',"
+        "  value varchar(256),"
+        "  primary key (realm,value)"
+        ");"
+        "CREATE TABLE IF NOT EXISTS ig_turn_revoked_usernames ("
+        "  username TEXT PRIMARY KEY,"
+        "  revoked_at INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE IF NOT EXISTS ig_turn_revoked_subjects ("
+        "  subject TEXT PRIMARY KEY,"
+        "  revoked_at INTEGER NOT NULL,"
+        "  expiry_through INTEGER NOT NULL"
+        ");"
+        "CREATE TABLE ig_turn_credentials ("
+        "  id INTEGER PRIMARY KEY,"
+        "  subject TEXT NOT NULL,"
+        "  username TEXT NOT NULL,"
+        "  issued_at INTEGER NOT NULL,"
+        "  expires_at INTEGER NOT NULL"
+        ");"
+        "CREATE INDEX ig_turn_credentials_subject ON ig_turn_credentials (subject);"
+        "CREATE INDEX ig_turn_credentials_issued ON ig_turn_credentials (issued_at);"
+        "CREATE TABLE ig_api_keys ("
+        "  name TEXT PRIMARY KEY NOT NULL,"
+        "  key_hash TEXT UNIQUE NOT NULL,"
+        "  created_at INTEGER NOT NULL"
+        ");"
+        "PRAGMA user_version = 2;"},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -43,6 +43,23 @@ enum store_statement {
 	STMT_REFRESH_REVOKE_FAMILY,
 	STMT_REFRESH_REVOKE_SUBJECT,
 	STMT_REFRESH_PRUNE,
+	STMT_SETTING_DELETE,
+	STMT_TURN_SECRET_LIST,
+	STMT_TURN_SECRET_INSERT,
+	STMT_TURN_SECRET_DELETE,
+	STMT_TURN_REVOKE_USERNAME,
+	STMT_TURN_REVOKE_SUBJECT,
+	STMT_TURN_IS_REVOKED,
+	STMT_TURN_TTL,
+	STMT_TURN_REVOCATIONS_LIST,
+	STMT_TURN_PRUNE_USERNAMES,
+	STMT_TURN_PRUNE_SUBJECTS,
+	STMT_TURN_AUDIT_INSERT,
+	STMT_TURN_AUDIT_PRUNE,
+	STMT_APIKEY_INSERT,
+	STMT_APIKEY_FIND,
+	STMT_APIKEY_LIST,
+	STMT_APIKEY_DELETE,
 	STMT_COUNT
 };
 
@@ -100,7 +117,8 @@ int store_migrate(struct store *store);
 /* The highest schema version this program knows. */
 int store_migrations_latest(void);
 
-/* Appends a user event; part of the caller's write scope. */
-int store_user_event_append(struct store *store, const char *name, enum store_user_event kind);
+/* Revokes subject's TURN credentials as of now; part of the caller's write
+ * scope (store_users.c uses it when deleting or disabling a user). */
+int store_turn_revoke_subject_now(struct store *store, const char *subject, int64_t now);
 
 #endif

@@ -75,3 +75,22 @@ int store_setting_init(struct store *store, const char *key, const char *value, 
 	}
 	return found;
 }
+
+int store_setting_delete(struct store *store, const char *key)
+{
+	static const char doing[] = "deleting a setting";
+	sqlite3_stmt *statement =
+	    store_statement(store, STMT_SETTING_DELETE, "DELETE FROM ig_settings WHERE key = ?1");
+	if (!statement)
+		return -1;
+	int result = store_bind_text(store, statement, 1, key, doing);
+	if (result == 0) {
+		int rc = sqlite3_step(statement);
+		if (rc == SQLITE_DONE)
+			result = sqlite3_changes(store->db) > 0 ? 0 : 1;
+		else
+			result = store_fail(store, doing, rc);
+	}
+	store_statement_done(statement);
+	return result;
+}

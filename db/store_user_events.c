@@ -44,8 +44,7 @@ int store_user_event_latest(struct store *store, int64_t *seq)
 
 static int store_event_kind_known(int64_t kind)
 {
-	return kind == STORE_USER_DELETED || kind == STORE_USER_DISABLED ||
-	       kind == STORE_USER_ENABLED || kind == STORE_USER_PASSWORD_CHANGED;
+	return kind >= STORE_USER_DELETED && kind <= STORE_SECRET_ROTATED;
 }
 
 int store_user_events_since(struct store *store, int64_t after, int64_t *last,

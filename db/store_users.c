@@ -2,8 +2,10 @@
  * store_users.c: user accounts. Every change that should end a user's running
  * sessions (delete, disable, enable, new password) also records a user event,
  * and every change that makes the user's refresh tokens stale (delete,
- * disable, new password, new roles) revokes them, in the same transaction as
- * the change itself: a daemon polling the events can never see one half.
+ * disable, new password, new roles) revokes them; deleting and disabling also
+ * revoke the user's TURN credentials. All of it happens in the same
+ * transaction as the change itself: a daemon polling the events can never see
+ * one half.
  */
 #include "db/store_internal.h"
 
@@ -156,10 +158,14 @@ static int store_user_modify(struct store *store, enum store_statement slot, con
 	return result;
 }
 
+/* What a user change takes back, besides the change itself. */
+enum { REVOKE_REFRESH = 1, REVOKE_TURN = 2 };
+
 /*
  * The shape shared by every user change: in one write scope, modify the row,
- * then revoke the refresh tokens and record the event the change calls for
- * (a STORE_USER_* kind, or 0 for none). Returns 0, 1 if the user does not exist, -1 on error.
+ * then revoke what the change calls for (REVOKE_* bits) and record its event
+ * (a STORE_USER_* kind, or 0 for none). Returns 0, 1 if the user does not
+ * exist, -1 on error.
  */
 static int store_user_change(struct store *store, enum store_statement slot, const char *sql,
                              const char *name, const char *text, int number, int revoke, int event,
@@ -168,7 +174,11 @@ static int store_user_change(struct store *store, enum store_statement slot, con
 	if (store_write_begin(store, doing) < 0)
 		return -1;
 	int result = store_user_modify(store, slot, sql, name, text, number, doing);
-	if (result == 0 && revoke && store_refresh_revoke_subject(store, name) < 0)
+	if (result == 0 && (revoke & REVOKE_REFRESH) &&
+	    store_refresh_revoke_subject(store, name) < 0)
+		result = -1;
+	if (result == 0 && (revoke & REVOKE_TURN) &&
+	    store_turn_revoke_subject_now(store, name, (int64_t)time(NULL)) < 0)
 		result = -1;
 	if (result == 0 && event &&
 	    store_user_event_append(store, name, (enum store_user_event)event) < 0)
@@ -185,16 +195,18 @@ static int store_user_change(struct store *store, enum store_statement slot, con
 int store_user_delete(struct store *store, const char *name)
 {
 	return store_user_change(store, STMT_USER_DELETE, "DELETE FROM ig_users WHERE name = ?1",
-	                         name, NULL, 0, 1, STORE_USER_DELETED, "deleting user");
+	                         name, NULL, 0, REVOKE_REFRESH | REVOKE_TURN, STORE_USER_DELETED,
+	                         "deleting user");
 }
 
 int store_user_set_disabled(struct store *store, const char *name, int disabled)
 {
 	disabled = disabled != 0;
-	return store_user_change(
-	    store, STMT_USER_SET_DISABLED, "UPDATE ig_users SET disabled = ?2 WHERE name = ?1",
-	    name, NULL, disabled, disabled, disabled ? STORE_USER_DISABLED : STORE_USER_ENABLED,
-	    disabled ? "disabling user" : "enabling user");
+	return store_user_change(store, STMT_USER_SET_DISABLED,
+	                         "UPDATE ig_users SET disabled = ?2 WHERE name = ?1", name, NULL,
+	                         disabled, disabled ? REVOKE_REFRESH | REVOKE_TURN : 0,
+	                         disabled ? STORE_USER_DISABLED : STORE_USER_ENABLED,
+	                         disabled ? "disabling user" : "enabling user");
 }
 
 int store_user_set_password(struct store *store, const char *name, const char *password_hash)
@@ -203,9 +215,10 @@ int store_user_set_password(struct store *store, const char *name, const char *p
 		return -1;
 	/* A new password is how an owner locks out whoever learned the old one,
 	 * so the sessions that login started end too. */
-	return store_user_change(
-	    store, STMT_USER_SET_PASSWORD, "UPDATE ig_users SET password_hash = ?2 WHERE name = ?1",
-	    name, password_hash, 0, 1, STORE_USER_PASSWORD_CHANGED, "changing password");
+	return store_user_change(store, STMT_USER_SET_PASSWORD,
+	                         "UPDATE ig_users SET password_hash = ?2 WHERE name = ?1", name,
+	                         password_hash, 0, REVOKE_REFRESH, STORE_USER_PASSWORD_CHANGED,
+	                         "changing password");
 }
 
 int store_user_set_roles(struct store *store, const char *name, const char *roles)
@@ -216,5 +229,5 @@ int store_user_set_roles(struct store *store, const char *name, const char *role
 	 * new roles take effect at the next login instead of at the token's end. */
 	return store_user_change(store, STMT_USER_SET_ROLES,
 	                         "UPDATE ig_users SET roles = ?2 WHERE name = ?1", name, roles, 0,
-	                         1, 0, "changing roles");
+	                         REVOKE_REFRESH, 0, "changing roles");
 }

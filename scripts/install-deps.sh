@@ -16,9 +16,11 @@ fi
 
 packages=(build-essential cmake pkg-config ca-certificates
 	libevent-dev libjansson-dev libjwt-dev libsqlite3-dev libssl-dev
-	libargon2-dev libwslay-dev sqlite3 openssl)
+	libargon2-dev libwslay-dev sqlite3 openssl
+	patch debian-archive-keyring)
 if [ "$with_tests" = 1 ]; then
-	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2)
+	# coturn: Debian's stock build, compared with the patched one in tests.
+	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2 coturn)
 	command -v node >/dev/null || packages+=(nodejs)
 	command -v npm >/dev/null || packages+=(npm)
 fi
@@ -31,6 +33,15 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
+	# Installing Debian's coturn must not start its service: tests run their
+	# own servers. policy-rc.d answers "not now" to invoke-rc.d for the
+	# duration of the install only.
+	policy=/usr/sbin/policy-rc.d
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy"
+		chmod 755 "$policy"
+		trap 'rm -f "$policy"' EXIT
+	fi
 	apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

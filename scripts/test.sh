@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds icegate twice (release with -Werror, and
-# AddressSanitizer + UndefinedBehaviorSanitizer), and runs every test:
-# formatting, the cmocka unit tests, the icegatectl tests, the integration
-# tests against the real daemon (both builds), the browser end-to-end test in
-# headless Chromium, and a smoke run of the benchmark harness.
+# AddressSanitizer + UndefinedBehaviorSanitizer) and the patched coturn, and
+# runs every test: formatting, the cmocka unit tests, the icegatectl tests,
+# the integration tests against the real daemon (both builds), the patched
+# coturn against its database (and Debian's stock coturn beside it), the
+# browser end-to-end test in headless Chromium, and a smoke run of the
+# benchmark harness.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,6 +58,9 @@ step "integration tests (ASan + UBSan)" node_tests integration \
 	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "integration tests (release)" node_tests integration \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
+step "patched coturn against its database" node_tests turn \
+	ICEGATE_TURN_BUILD="$PWD/build/turn" ICEGATE_BIN="$PWD/build/icegate" \
+	ICEGATE_CTL="$PWD/build/icegatectl"
 step "browser end-to-end" node_tests e2e \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
 step "benchmark smoke run" bench/run.sh --smoke

@@ -113,6 +113,11 @@ static int read_configuration(int argc, char **argv, struct config *cfg)
 			return 2;
 		}
 	}
+	/* Rules between options, once every source has been applied. */
+	if (config_check(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "icegate: %s\n", err);
+		return 2;
+	}
 	return 0;
 }
 
@@ -140,6 +145,15 @@ int main(int argc, char **argv)
 	raise_file_limit();
 
 	char err[512];
+	if (cfg.turnserver_conf[0]) {
+		/* A mismatch breaks TURN, not signaling: say what to change and go on. */
+		char report[2048];
+		int problems = config_check_turnserver_file(&cfg, report, sizeof(report));
+		/* One log line per problem. */
+		for (char *line = strtok(report, "\n"); problems != 0 && line;
+		     line = strtok(NULL, "\n"))
+			log_error("%s: %s", cfg.turnserver_conf, line);
+	}
 	struct store *store = store_open(cfg.db_path, err, sizeof(err));
 	if (!store) {
 		log_error("cannot open the database %s: %s", cfg.db_path, err);

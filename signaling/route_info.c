@@ -3,6 +3,8 @@
  * /api/v1/me, which shows a client what its bearer token says.
  */
 #include "auth/roles.h"
+#include "auth/turncred.h"
+#include "db/store.h"
 #include "signaling/conn.h"
 #include "signaling/message.h"
 #include "signaling/room.h"
@@ -14,6 +16,22 @@
 void route_health(struct server *server, struct conn *conn)
 {
 	conn_reply(conn, 200, "text/plain; charset=utf-8", "", "ok\n", 3);
+}
+
+void route_ready(struct server *server, struct conn *conn)
+{
+	const struct config *cfg = server->cfg;
+	const char *problem = NULL;
+	if (store_check_writable(server->store) != 0)
+		problem = "the database is not writable";
+	else if (turncred_secret_current(server->store, &server->keyring, cfg->realm,
+	                                 cfg->turn_secret_window, server_now(server)) != 1)
+		problem = "the TURN secret of the current window is missing";
+	if (problem) {
+		conn_reply_error(conn, 503, "not_ready", problem);
+		return;
+	}
+	conn_reply(conn, 200, "text/plain; charset=utf-8", "", "ready\n", 6);
 }
 
 void route_first(struct server *server, struct conn *conn)

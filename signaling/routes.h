@@ -31,6 +31,9 @@ void route_create(struct server *server, struct conn *conn);
 void route_me(struct server *server, struct conn *conn); /* route_info.c */
 void route_first(struct server *server, struct conn *conn);
 void route_health(struct server *server, struct conn *conn);
+void route_ready(struct server *server, struct conn *conn);
+void route_ice_servers(struct server *server, struct conn *conn); /* route_turn.c */
+void route_turn_credentials(struct server *server, struct conn *conn);
 void route_static(struct server *server, struct conn *conn);    /* route_static.c */
 void route_websocket(struct server *server, struct conn *conn); /* route_websocket.c */
 

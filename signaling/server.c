@@ -10,6 +10,7 @@
 #include "db/store.h"
 #include "http/ws.h"
 #include "signaling/conn.h"
+#include "signaling/ice_servers.h"
 #include "signaling/session.h"
 #include "signaling/user_watch.h"
 #include "signaling/workers.h"
@@ -180,6 +181,10 @@ int server_init(struct server *server, const struct config *cfg, struct store *s
 		snprintf(err, err_size, "cannot set up timers and signal handlers");
 		return -1;
 	}
+	if (ice_servers_start(server) != 0) {
+		snprintf(err, err_size, "cannot set up TURN secrets: %s", store_error(store));
+		return -1;
+	}
 	if (user_watch_start(server) != 0) {
 		snprintf(err, err_size, "cannot watch for user changes: %s", store_error(store));
 		return -1;
@@ -200,9 +205,13 @@ void server_free(struct server *server)
 		evconnlistener_free(server->listener);
 	/* Jobs still queued finish and find their connections gone. */
 	workers_stop(server->workers);
-	struct event *events[] = {server->user_poll_timer, server->maintenance_timer,
-	                          server->shutdown_timer, server->signal_events[0],
-	                          server->signal_events[1]};
+	if (server->store)
+		ice_servers_flush_audit(server);
+	free(server->turn_audit.records);
+	struct event *events[] = {server->user_poll_timer,  server->maintenance_timer,
+	                          server->shutdown_timer,   server->signal_events[0],
+	                          server->signal_events[1], server->turn_audit_timer,
+	                          server->turn_sync_timer};
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (events[i])
 			event_free(events[i]);

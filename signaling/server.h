@@ -12,6 +12,7 @@
 #include "auth/token.h"
 #include "common/hashmap.h"
 #include "config/config.h"
+#include "db/store.h"
 #include "signaling/room.h"
 
 #include <stdint.h>
@@ -22,6 +23,12 @@ struct event_base;
 struct evconnlistener;
 struct store;
 struct workers;
+
+/* Issued TURN credentials waiting for the next audit batch. */
+struct turn_audit_queue {
+	struct store_turn_audit *records; /* owned array */
+	size_t count, capacity;
+};
 
 struct server {
 	const struct config *cfg;        /* borrowed from main */
@@ -35,6 +42,12 @@ struct server {
 	struct hmap connections_by_address; /* address -> count, stored in the pointer */
 	struct room_registry rooms;
 	struct login_limiter login_limiter;
+
+	struct turn_audit_queue turn_audit;
+	int64_t turn_synced_window;       /* window turn_secret was last synced for; -1 = force */
+	uint64_t turn_credentials_issued; /* since start */
+	struct event *turn_audit_timer;   /* owned; flushes turn_audit */
+	struct event *turn_sync_timer;    /* owned; re-syncs turn_secret, prunes TURN records */
 
 	int64_t user_event_seq;          /* last user event applied */
 	struct event *user_poll_timer;   /* owned; picks up icegatectl changes */

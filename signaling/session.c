@@ -10,6 +10,7 @@
 #include "common/random.h"
 #include "http/ws.h"
 #include "signaling/conn.h"
+#include "signaling/ice_servers.h"
 #include "signaling/message.h"
 #include "signaling/routes.h"
 #include "signaling/server.h"
@@ -59,6 +60,38 @@ static void ping_cb(evutil_socket_t fd, short what, void *arg)
 		session_close(session, WS_CLOSE_GOING_AWAY, "idle timeout");
 	else
 		ws_send_ping(session->ws);
+}
+
+static void ice_push_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *session = arg;
+	json_t *servers = session_ice_servers(session);
+	if (!servers)
+		return;
+	json_t *push = message_new("ice-servers", NULL);
+	json_object_set_new(push, "iceServers", servers);
+	json_object_set_new(push, "expiresAt", json_integer(session->ice_expires_at));
+	session_send(session, push);
+	json_decref(push);
+}
+
+json_t *session_ice_servers(struct session *session)
+{
+	struct server *server = session->server;
+	int64_t expires_at;
+	json_t *servers = ice_servers_mint(server, session->claims.subject, &expires_at);
+	if (!servers)
+		return NULL;
+	session->ice_expires_at = expires_at;
+	if (!session->ice_push_timer)
+		session->ice_push_timer = evtimer_new(server->base, ice_push_cb, session);
+	if (session->ice_push_timer) {
+		int64_t now = server_now(server);
+		int64_t push_at = ice_servers_push_time(now, expires_at);
+		struct timeval delay = {(time_t)(push_at > now ? push_at - now : 0), 0};
+		evtimer_add(session->ice_push_timer, &delay);
+	}
+	return servers;
 }
 
 void session_close(struct session *session, int code, const char *reason)
@@ -238,6 +271,8 @@ void session_free(struct session *session)
 		event_free(session->deadline_timer);
 	if (session->ping_timer)
 		event_free(session->ping_timer);
+	if (session->ice_push_timer)
+		event_free(session->ice_push_timer);
 	if (session->ws)
 		ws_conn_free(session->ws);
 	if (session->conn && session->conn->session == session)

@@ -38,8 +38,11 @@ struct session {
 	int closing;                  /* a close frame is queued; teardown is scheduled */
 	int feeding;                  /* inside ws_conn_feed: teardown must wait */
 	int64_t last_frame_ms;        /* last frame of any kind from the client */
+	int64_t ice_expires_at;       /* expiry of the newest TURN credential sent, or 0 */
 	struct event *deadline_timer; /* owned: auth deadline, then token expiry */
 	struct event *ping_timer;     /* owned: pings and the idle check */
+	struct event *ice_push_timer; /* owned, made on first use: fresh ICE servers
+	                               * at 80 % of the last credential's lifetime */
 };
 
 /* Starts a session on conn after the 101 response was queued. bearer is the
@@ -68,6 +71,11 @@ void session_close(struct session *session, int code, const char *reason);
 /* Accepts token for this session (first auth or renewal). Returns 0, or -1
  * after replying or closing as the protocol says. */
 int session_authenticate(struct session *session, const char *token, const json_t *request);
+
+/* Mints ICE servers (TURN credentials) for this session's subject and
+ * schedules the push of fresh ones before they expire. New reference, or
+ * NULL when minting failed (the message then goes without). */
+json_t *session_ice_servers(struct session *session);
 
 /* Dispatches one parsed client message (signal_handlers.c). */
 void session_handle_message(struct session *session, json_t *message);

@@ -137,6 +137,9 @@ static void handle_join(struct session *session, json_t *message)
 	json_object_set_new(joined, "room", json_string(room->name));
 	json_object_set_new(joined, "id", json_string(session->id));
 	json_object_set_new(joined, "peers", peers);
+	json_t *servers = session_ice_servers(session);
+	if (servers)
+		json_object_set_new(joined, "iceServers", servers);
 	session_send(session, joined);
 	json_decref(joined);
 }
@@ -173,12 +176,18 @@ static struct session *relay_target(struct session *session, json_t *message, in
 	return target;
 }
 
+/* Relays to target with "from" set here. Offers and answers also carry ICE
+ * servers minted for the target, so each side gets credentials of its own. */
 static void relay(struct session *session, struct session *target, const char *type,
-                  const char *field, json_t *value)
+                  const char *field, json_t *value, int with_ice_servers)
 {
 	json_t *out = json_pack("{s:s, s:s, s:O}", "type", type, "from", session->id, field, value);
-	if (out)
-		session_send(target, out);
+	if (!out)
+		return;
+	json_t *servers = with_ice_servers ? session_ice_servers(target) : NULL;
+	if (servers)
+		json_object_set_new(out, "iceServers", servers);
+	session_send(target, out);
 	json_decref(out);
 }
 
@@ -192,7 +201,7 @@ static void handle_description(struct session *session, json_t *message, int is_
 	}
 	struct session *target = relay_target(session, message, is_offer);
 	if (target)
-		relay(session, target, is_offer ? "offer" : "answer", "sdp", sdp);
+		relay(session, target, is_offer ? "offer" : "answer", "sdp", sdp, 1);
 }
 
 static void handle_offer(struct session *session, json_t *message)
@@ -215,7 +224,7 @@ static void handle_candidate(struct session *session, json_t *message)
 	}
 	struct session *target = relay_target(session, message, 0);
 	if (target)
-		relay(session, target, "candidate", "candidate", candidate);
+		relay(session, target, "candidate", "candidate", candidate, 0);
 	json_decref(candidate);
 }
 

@@ -3,6 +3,7 @@
  */
 #include "signaling/user_watch.h"
 
+#include "auth/secret.h"
 #include "common/log.h"
 #include "db/store.h"
 #include "http/ws.h"
@@ -13,7 +14,9 @@
 #include <string.h>
 
 struct closing_pass {
-	const char *subject;
+	const char *subject; /* NULL closes every session */
+	int code;
+	const char *reason;
 	int closed;
 };
 
@@ -21,23 +24,66 @@ static void close_if_subject(const char *id, void *value, void *arg)
 {
 	struct session *session = value;
 	struct closing_pass *pass = arg;
-	if (session->authenticated && strcmp(session->claims.subject, pass->subject) == 0) {
+	if (!pass->subject ||
+	    (session->authenticated && strcmp(session->claims.subject, pass->subject) == 0)) {
 		/* Closing is deferred by session_close, so the map is not
 		 * changed under hmap_foreach. */
-		session_close(session, WS_CLOSE_FORBIDDEN, "account disabled");
+		session_close(session, pass->code, pass->reason);
 		pass->closed++;
 	}
+}
+
+static int close_sessions(struct server *server, const char *subject, int code, const char *reason)
+{
+	struct closing_pass pass = {subject, code, reason, 0};
+	hmap_foreach(&server->sessions_by_id, close_if_subject, &pass);
+	return pass.closed;
+}
+
+/* icegatectl rotated the JWT secret: verify with the new ring, re-derive the
+ * TURN secrets, and with --now end every session signed by the old key. */
+static void reload_keys(struct server *server, const char *how)
+{
+	char err[256];
+	int generated = 0;
+	struct token_keyring ring;
+	if (secret_load_keyring(server->cfg, server->store, &ring, &generated, err, sizeof(err)) !=
+	    0) {
+		log_error("reloading the signing keys after a rotation: %s", err);
+		return;
+	}
+	server->keyring = ring;
+	server->turn_synced_window = -1; /* the next mint re-derives turn_secret */
+	int closed = 0;
+	if (strcmp(how, "now") == 0)
+		closed = close_sessions(server, NULL, WS_CLOSE_UNAUTHORIZED, "signing key rotated");
+	log_info("signing secret rotated%s: keys reloaded, %d session(s) closed",
+	         strcmp(how, "now") == 0 ? " (old tokens end now)" : "", closed);
 }
 
 static void apply_event(const char *name, enum store_user_event kind, void *arg)
 {
 	struct server *server = arg;
-	if (kind != STORE_USER_DELETED && kind != STORE_USER_DISABLED)
-		return;
-	struct closing_pass pass = {name, 0};
-	hmap_foreach(&server->sessions_by_id, close_if_subject, &pass);
-	log_info("user '%s' %s: closed %d session(s)", name,
-	         kind == STORE_USER_DELETED ? "deleted" : "disabled", pass.closed);
+	int closed;
+	switch (kind) {
+	case STORE_USER_DELETED:
+	case STORE_USER_DISABLED:
+		closed = close_sessions(server, name, WS_CLOSE_FORBIDDEN, "account disabled");
+		log_info("user '%s' %s: closed %d session(s)", name,
+		         kind == STORE_USER_DELETED ? "deleted" : "disabled", closed);
+		break;
+	case STORE_USER_TURN_REVOKED:
+		closed =
+		    close_sessions(server, name, WS_CLOSE_FORBIDDEN, "TURN credentials revoked");
+		log_info("TURN credentials of user '%s' revoked: closed %d session(s)", name,
+		         closed);
+		break;
+	case STORE_SECRET_ROTATED:
+		reload_keys(server, name);
+		break;
+	default:
+		break;
+	}
 }
 
 static void poll_cb(evutil_socket_t fd, short what, void *arg)

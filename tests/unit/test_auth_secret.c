@@ -255,6 +255,169 @@ static void test_no_secret_and_no_store(void **state)
 	assert_true(strlen(err) > 0);
 }
 
+static char *issue_for(const struct token_keyring *ring)
+{
+	struct token_claims claims = {.roles = 1};
+	strcpy(claims.subject, "alice");
+	char *token = NULL;
+	assert_int_equal(token_issue(ring, &claims, NOW, 600, &token), 0);
+	return token;
+}
+
+static void rotate(struct fixture *f, int drop_previous)
+{
+	char err[256] = "";
+	assert_int_equal(secret_rotate(&f->cfg, f->store, drop_previous, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+}
+
+static void test_rotate_keeps_previous_verifying(void **state)
+{
+	struct fixture *f = *state;
+	struct token_keyring before, after;
+	int generated;
+	load(f, f->store, &before, &generated);
+	char *old_token = issue_for(&before);
+	rotate(f, 0);
+	load(f, f->store, &after, &generated);
+	assert_int_equal(generated, 0);
+	assert_int_equal(after.count, 2);
+	/* The new key signs; the old one is second and still verifies. */
+	assert_string_not_equal(after.keys[0].kid, before.keys[0].kid);
+	assert_string_equal(after.keys[1].kid, before.keys[0].kid);
+	struct token_claims claims;
+	assert_int_equal(token_verify(&after, old_token, NOW, &claims), TOKEN_OK);
+	char *new_token = issue_for(&after);
+	assert_int_equal(token_verify(&before, new_token, NOW, &claims), TOKEN_UNKNOWN_KEY);
+	free(old_token);
+	free(new_token);
+}
+
+static void test_rotate_now_drops_previous(void **state)
+{
+	struct fixture *f = *state;
+	struct token_keyring before, after;
+	int generated;
+	load(f, f->store, &before, &generated);
+	char *old_token = issue_for(&before);
+	rotate(f, 0);
+	rotate(f, 1);
+	load(f, f->store, &after, &generated);
+	assert_int_equal(after.count, 1);
+	struct token_claims claims;
+	assert_int_equal(token_verify(&after, old_token, NOW, &claims), TOKEN_UNKNOWN_KEY);
+	char stored[256];
+	assert_int_equal(store_setting_get(f->store, "jwt_secret_previous", stored, sizeof(stored)),
+	                 1);
+	free(old_token);
+}
+
+static void test_rotate_twice_keeps_one_previous(void **state)
+{
+	struct fixture *f = *state;
+	struct token_keyring first, second, third;
+	int generated;
+	load(f, f->store, &first, &generated);
+	rotate(f, 0);
+	load(f, f->store, &second, &generated);
+	rotate(f, 0);
+	load(f, f->store, &third, &generated);
+	assert_int_equal(third.count, 2);
+	assert_string_equal(third.keys[1].kid, second.keys[0].kid);
+	assert_string_not_equal(third.keys[0].kid, first.keys[0].kid);
+	assert_string_not_equal(third.keys[1].kid, first.keys[0].kid);
+}
+
+struct seen_events {
+	char names[4][8];
+	int kinds[4];
+	int count;
+};
+
+static void collect_event(const char *name, enum store_user_event kind, void *arg)
+{
+	struct seen_events *seen = arg;
+	assert_true(seen->count < 4);
+	snprintf(seen->names[seen->count], sizeof(seen->names[0]), "%s", name);
+	seen->kinds[seen->count++] = (int)kind;
+}
+
+static void test_rotate_records_events(void **state)
+{
+	struct fixture *f = *state;
+	int64_t last = 0;
+	assert_int_equal(store_user_event_latest(f->store, &last), 0);
+	rotate(f, 0);
+	rotate(f, 1);
+	struct seen_events seen = {.count = 0};
+	assert_int_equal(store_user_events_since(f->store, last, &last, collect_event, &seen), 0);
+	assert_int_equal(seen.count, 2);
+	assert_int_equal(seen.kinds[0], STORE_SECRET_ROTATED);
+	assert_string_equal(seen.names[0], "");
+	assert_int_equal(seen.kinds[1], STORE_SECRET_ROTATED);
+	assert_string_equal(seen.names[1], "now");
+}
+
+static void test_rotate_refused_with_configured_secret(void **state)
+{
+	struct fixture *f = *state;
+	strcpy(f->cfg.jwt_secret, "a configured secret of sufficient length");
+	char err[256] = "";
+	assert_int_equal(secret_rotate(&f->cfg, f->store, 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "jwt_secret is set in the configuration"));
+	assert_null(strstr(err, "sufficient length"));
+	char stored[256];
+	assert_int_equal(store_setting_get(f->store, "jwt_secret", stored, sizeof(stored)), 1);
+	assert_int_equal(store_setting_get(f->store, "jwt_secret_previous", stored, sizeof(stored)),
+	                 1);
+}
+
+static void test_rotate_without_store_is_error(void **state)
+{
+	struct fixture *f = *state;
+	char err[256] = "";
+	assert_int_equal(secret_rotate(&f->cfg, NULL, 0, err, sizeof(err)), -1);
+	assert_true(strlen(err) > 0);
+}
+
+static void test_configured_secret_ignores_stored_previous(void **state)
+{
+	struct fixture *f = *state;
+	struct token_keyring ring;
+	int generated;
+	load(f, f->store, &ring, &generated);
+	rotate(f, 0);
+	strcpy(f->cfg.jwt_secret, "a configured secret of sufficient length");
+	load(f, f->store, &ring, &generated);
+	assert_int_equal(ring.count, 1);
+}
+
+static void test_malformed_previous_secret_is_error(void **state)
+{
+	struct fixture *f = *state;
+	struct token_keyring ring;
+	int generated;
+	load(f, f->store, &ring, &generated);
+	assert_int_equal(store_setting_set(f->store, "jwt_secret_previous", "zz"), 0);
+	char err[256] = "";
+	assert_int_equal(
+	    secret_load_keyring(&f->cfg, f->store, &ring, &generated, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "malformed"));
+	assert_non_null(strstr(err, "jwt_secret_previous"));
+	assert_int_equal(ring.count, 0);
+}
+
+static void test_rotate_recovers_from_malformed_current(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(store_setting_set(f->store, "jwt_secret", "zz"), 0);
+	rotate(f, 0);
+	struct token_keyring ring;
+	int generated;
+	load(f, f->store, &ring, &generated);
+	assert_int_equal(ring.count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +432,19 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_long_configured_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_malformed_stored_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_no_secret_and_no_store, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_keeps_previous_verifying, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_now_drops_previous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_twice_keeps_one_previous, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_records_events, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_refused_with_configured_secret, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_without_store_is_error, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_configured_secret_ignores_stored_previous, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_malformed_previous_secret_is_error, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate_recovers_from_malformed_current, setup,
+	                                    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

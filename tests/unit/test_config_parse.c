@@ -70,7 +70,6 @@ static void test_every_key(void **state)
 	                           "message_burst = 7\n"
 	                           "max_connections_per_address = 4\n"
 	                           "max_peers_per_room = 2\n"
-	                           "max_rooms_per_connection = 3\n"
 	                           "auth_timeout = 1\n"
 	                           "ping_interval = 10\n"
 	                           "idle_timeout = 25\n"
@@ -100,7 +99,6 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg.message_burst, 7);
 	assert_int_equal(cfg.max_connections_per_address, 4);
 	assert_int_equal(cfg.max_peers_per_room, 2);
-	assert_int_equal(cfg.max_rooms_per_connection, 3);
 	assert_int_equal(cfg.auth_timeout, 1);
 	assert_int_equal(cfg.ping_interval, 10);
 	assert_int_equal(cfg.idle_timeout, 25);
@@ -507,7 +505,7 @@ static void test_shipped_file_documents_the_defaults(void **state)
 	free(text);
 	free(uncommented);
 	assert_int_equal(rc, 0);
-	assert_int_equal(options, 27); /* every option of struct config */
+	assert_int_equal(options, 34); /* every option of struct config */
 	assert_memory_equal(&cfg, &defaults, sizeof(cfg));
 }
 

@@ -11,7 +11,7 @@
 
 #include <sys/stat.h>
 
-#define LATEST_SCHEMA 1
+#define LATEST_SCHEMA 2
 
 static void test_open_creates_and_migrates(void **state)
 {
@@ -44,14 +44,15 @@ static void test_every_table_is_prefixed(void **state)
 {
 	struct db_fixture *fixture = *state;
 	sqlite3 *raw = db_fixture_raw(fixture);
-	/* coturn owns the unprefixed names in the same file. */
+	/* coturn owns the unprefixed names in the same file; turn_secret is the
+	 * one of them icegate creates (in coturn's schema) and fills. */
 	assert_int_equal(db_fixture_raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE "
 	                                         "type = 'table' AND name NOT LIKE 'ig\\_%' "
 	                                         "ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' "
-	                                         "ESCAPE '\\'"),
+	                                         "ESCAPE '\\' AND name != 'turn_secret'"),
 	                 0);
 	assert_int_equal(db_fixture_raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE "
-	                                         "name IN ('turn_secret', 'allowed_peer_ip')"),
+	                                         "name = 'allowed_peer_ip'"),
 	                 0);
 	sqlite3_close(raw);
 }

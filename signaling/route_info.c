@@ -51,18 +51,9 @@ void route_first(struct server *server, struct conn *conn)
 
 void route_me(struct server *server, struct conn *conn)
 {
-	const char *token = routes_bearer_token(conn);
-	if (!token) {
-		conn_reply_error(conn, 401, "missing_token", "a bearer token is required");
-		return;
-	}
 	struct token_claims claims;
-	const char *error, *description;
-	if (routes_check_token(server, token, &claims, &error, &description) != 0) {
-		conn_reply_error(conn, strcmp(error, "server_error") == 0 ? 503 : 401, error,
-		                 description);
+	if (routes_authenticate(server, conn, &claims) != 0)
 		return;
-	}
 	json_t *body = json_pack("{s:s, s:o, s:s, s:I}", "sub", claims.subject, "roles",
 	                         message_roles(claims.roles), "room", claims.room, "exp",
 	                         (json_int_t)claims.expires_at);

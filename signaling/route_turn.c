@@ -16,18 +16,9 @@
 
 void route_ice_servers(struct server *server, struct conn *conn)
 {
-	const char *token = routes_bearer_token(conn);
-	if (!token) {
-		conn_reply_error(conn, 401, "missing_token", "a bearer token is required");
-		return;
-	}
 	struct token_claims claims;
-	const char *error, *description;
-	if (routes_check_token(server, token, &claims, &error, &description) != 0) {
-		conn_reply_error(conn, strcmp(error, "server_error") == 0 ? 503 : 401, error,
-		                 description);
+	if (routes_authenticate(server, conn, &claims) != 0)
 		return;
-	}
 	int64_t expires_at;
 	json_t *servers = ice_servers_mint(server, claims.subject, &expires_at);
 	if (!servers) {

@@ -151,6 +151,22 @@ const char *routes_bearer_token(const struct conn *conn)
 	return *value ? value : NULL;
 }
 
+int routes_authenticate(struct server *server, struct conn *conn, struct token_claims *claims)
+{
+	const char *token = routes_bearer_token(conn);
+	if (!token) {
+		conn_reply_error(conn, 401, "missing_token", "a bearer token is required");
+		return -1;
+	}
+	const char *error, *description;
+	if (routes_check_token(server, token, claims, &error, &description) != 0) {
+		conn_reply_error(conn, strcmp(error, "server_error") == 0 ? 503 : 401, error,
+		                 description);
+		return -1;
+	}
+	return 0;
+}
+
 int routes_check_token(struct server *server, const char *token, struct token_claims *claims,
                        const char **error, const char **description)
 {

@@ -50,6 +50,9 @@ void routes_reply_tokens(struct server *server, struct conn *conn,
                          const struct refresh_grant *grant, const char *refresh_token);
 /* The token of an "Authorization: Bearer" header, or NULL. */
 const char *routes_bearer_token(const struct conn *conn);
+/* Checks the request's bearer token (routes_check_token). Returns 0 with
+ * claims filled, or -1 after answering 401 (503 when the store failed). */
+int routes_authenticate(struct server *server, struct conn *conn, struct token_claims *claims);
 /* Verifies a token for a user or guest subject: signature and claims, and for
  * a user, that the account still exists and is enabled. Returns 0, or -1 with
  * *error ("invalid_token", "account_disabled") and *description set. */

@@ -14,8 +14,23 @@
 #include "auth/turncred.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* The window the running daemon derives secrets for (it records it at
+ * start), so rows written here match the ones it writes; this program's own
+ * configuration only when no daemon ever ran on the database. */
+static int daemon_secret_window(struct ctl *ctl)
+{
+	char value[32];
+	if (store_setting_get(ctl->store, STORE_TURN_WINDOW_SETTING, value, sizeof(value)) == 0) {
+		int window = atoi(value);
+		if (window > 0)
+			return window;
+	}
+	return ctl->cfg.turn_secret_window;
+}
 
 /* Rewrites turn_secret for the rotated ring. Returns CTL_OK or the exit code
  * after printing the error. */
@@ -28,8 +43,8 @@ static int sync_turn_secrets(struct ctl *ctl)
 	if (secret_load_keyring(&ctl->cfg, ctl->store, &ring, &generated, err, sizeof(err)) != 0)
 		result =
 		    ctl_fail("the JWT secret was rotated, but loading it back failed: %s", err);
-	else if (turncred_sync_secrets(ctl->store, &ring, ctl->cfg.realm,
-	                               ctl->cfg.turn_secret_window, (int64_t)time(NULL)) != 0)
+	else if (turncred_sync_secrets(ctl->store, &ring, ctl->cfg.realm, daemon_secret_window(ctl),
+	                               (int64_t)time(NULL)) != 0)
 		result =
 		    ctl_fail("the JWT secret was rotated, but updating the TURN secrets failed "
 		             "(the daemon updates them when it notices the rotation): %s",

@@ -133,13 +133,14 @@ int store_refresh_revoke_subject(struct store *store, const char *subject);
 int store_refresh_prune(struct store *store, int64_t now);
 
 /* ---- TURN: secrets coturn reads, revocations, the credential audit ---- */
-#define STORE_TURN_USERNAME_MAX 160                   /* "EXPIRY:SUBJECT" + NUL */
-#define STORE_TURN_REALM_MAX    128                   /* coturn's realm varchar(127) + NUL */
-#define STORE_TURN_SECRET_MAX   257                   /* coturn's value varchar(256) + NUL */
-#define STORE_TURN_AUDIT_DAYS   30                    /* audit rows are kept this long */
-#define STORE_TURN_TTL_SETTING  "turn_credential_ttl" /* written by the daemon at start */
-#define STORE_TURN_TTL_DEFAULT  3600
-#define STORE_TURN_TTL_MAX      86400 /* assumed when the setting is unreadable */
+#define STORE_TURN_USERNAME_MAX   160                   /* "EXPIRY:SUBJECT" + NUL */
+#define STORE_TURN_REALM_MAX      128                   /* coturn's realm varchar(127) + NUL */
+#define STORE_TURN_SECRET_MAX     257                   /* coturn's value varchar(256) + NUL */
+#define STORE_TURN_AUDIT_DAYS     30                    /* audit rows are kept this long */
+#define STORE_TURN_TTL_SETTING    "turn_credential_ttl" /* written by the daemon at start */
+#define STORE_TURN_WINDOW_SETTING "turn_secret_window"  /* written by the daemon at start */
+#define STORE_TURN_TTL_DEFAULT    3600
+#define STORE_TURN_TTL_MAX        86400 /* assumed when the setting is unreadable */
 
 /* 0 if username has the shape "EXPIRY:SUBJECT" (EXPIRY 1..19 decimal digits,
  * SUBJECT 1+ bytes without control characters, the whole under

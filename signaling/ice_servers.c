@@ -166,11 +166,21 @@ static void sync_cb(evutil_socket_t fd, short what, void *arg)
 		log_warn("pruning TURN records: %s", store_error(server->store));
 }
 
+int ice_servers_sync_now(struct server *server)
+{
+	server->turn_synced_window = -1;
+	return ensure_secrets_current(server, server_now(server));
+}
+
 int ice_servers_start(struct server *server)
 {
-	char ttl[16];
+	/* icegatectl reads these to revoke far enough and to derive the same
+	 * rows as this daemon. */
+	char ttl[16], window[16];
 	snprintf(ttl, sizeof(ttl), "%d", server->cfg->turn_credential_ttl);
-	if (store_setting_set(server->store, STORE_TURN_TTL_SETTING, ttl) != 0)
+	snprintf(window, sizeof(window), "%d", server->cfg->turn_secret_window);
+	if (store_setting_set(server->store, STORE_TURN_TTL_SETTING, ttl) != 0 ||
+	    store_setting_set(server->store, STORE_TURN_WINDOW_SETTING, window) != 0)
 		return -1;
 	server->turn_synced_window = -1;
 	if (ensure_secrets_current(server, server_now(server)) != 0)

@@ -36,6 +36,8 @@ int64_t ice_servers_push_time(int64_t issued_at, int64_t expires_at);
 /* Starts the timers: turn_secret sync at each window boundary (and now),
  * and the audit batch flush. Returns 0 or -1. */
 int ice_servers_start(struct server *server);
+/* Re-derives turn_secret now (after the signing keys changed). Returns 0 or -1. */
+int ice_servers_sync_now(struct server *server);
 /* Flushes queued audit records (at shutdown). */
 void ice_servers_flush_audit(struct server *server);
 

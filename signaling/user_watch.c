@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "db/store.h"
 #include "http/ws.h"
+#include "signaling/ice_servers.h"
 #include "signaling/server.h"
 #include "signaling/session.h"
 
@@ -53,7 +54,9 @@ static void reload_keys(struct server *server, const char *how)
 		return;
 	}
 	server->keyring = ring;
-	server->turn_synced_window = -1; /* the next mint re-derives turn_secret */
+	if (ice_servers_sync_now(server) != 0)
+		log_error("re-deriving TURN secrets after a rotation: %s",
+		          store_error(server->store));
 	int closed = 0;
 	if (strcmp(how, "now") == 0)
 		closed = close_sessions(server, NULL, WS_CLOSE_UNAUTHORIZED, "signing key rotated");

@@ -230,3 +230,24 @@ describe('ice servers in signaling messages', () => {
     assert.equal(stale.status, 401, 'tokens of the dropped key end now');
   });
 });
+
+describe('rotation by an icegatectl that lacks the daemon\'s configuration', () => {
+  let daemon;
+  before(async () => {
+    daemon = await startDaemon({
+      settings: { turn_secret_window: 600, turn_credential_ttl: 600, user_poll_interval_ms: 5000 },
+    });
+  });
+  after(() => daemon.stop());
+
+  // icegatectl runs here with its defaults (a one-day window); it must still
+  // write the rows of the daemon's window, before the daemon notices.
+  test('the TURN secrets of the daemon\'s window survive the rotation at once', async () => {
+    const erin = await userToken(daemon);
+    const response = await get(daemon, '/api/v1/ice-servers', { Authorization: `Bearer ${erin.token}` });
+    const { username, credential } = turnServer(response.json.iceServers);
+    ctlOk(daemon, ['secret', 'rotate']);
+    assert.equal((await get(daemon, '/readyz')).status, 200, 'the current window is still served');
+    assertCredential(daemon, username, credential, erin.name);
+  });
+});

@@ -95,6 +95,9 @@ export function sleep(ms) {
 // Resolves once it answers STUN. Call stop() in a finally or t.after().
 // journalMode is the database's: WAL as icegate sets it, or DELETE (rollback).
 // conf is the configuration file (the test one unless said); extraArgs are added.
+// userdb: an existing database to serve (an icegate daemon's), used as it is
+// and left in place by stop(); secret, createDb and journalMode then do nothing.
+// port: the listening port, when the caller had to announce it beforehand.
 export async function startTurnServer({
 	binary = PATCHED.turnserver,
 	secret = 'test-secret',
@@ -102,15 +105,17 @@ export async function startTurnServer({
 	journalMode = 'WAL',
 	conf = TEST_CONF,
 	extraArgs = [],
+	userdb = null,
+	port: listeningPort = null,
 } = {}) {
 	if (!existsSync(binary)) throw new Error(`${binary} is missing: build it with turn/build.sh or set ICEGATE_TURN_BUILD`);
 	const dir = mkdtempSync(path.join(tmpdir(), 'icegate-turn-'));
-	const dbPath = path.join(dir, 'icegate.db');
-	if (createDb) {
+	const dbPath = userdb ?? path.join(dir, 'icegate.db');
+	if (createDb && !userdb) {
 		sql(dbPath, `PRAGMA journal_mode=${journalMode};` + SCHEMA);
 		if (secret) sql(dbPath, `INSERT INTO turn_secret (realm, value) VALUES (${quote(REALM)}, ${quote(secret)});`);
 	}
-	const port = await freePort();
+	const port = listeningPort ?? (await freePort());
 	const relay = relayRange();
 	const args = [
 		'-c', conf,

@@ -65,6 +65,7 @@ static void ping_cb(evutil_socket_t fd, short what, void *arg)
 static void ice_push_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *session = arg;
+	session->ice_push_at = 0; /* this push replaces every credential sent so far */
 	json_t *servers = session_ice_servers(session);
 	if (!servers)
 		return;
@@ -86,10 +87,15 @@ json_t *session_ice_servers(struct session *session)
 	if (!session->ice_push_timer)
 		session->ice_push_timer = evtimer_new(server->base, ice_push_cb, session);
 	if (session->ice_push_timer) {
+		/* Only ever earlier: the peer may still hold an older credential
+		 * in a live call, and that one must be replaced before it ends. */
 		int64_t now = server_now(server);
 		int64_t push_at = ice_servers_push_time(now, expires_at);
-		struct timeval delay = {(time_t)(push_at > now ? push_at - now : 0), 0};
-		evtimer_add(session->ice_push_timer, &delay);
+		if (!session->ice_push_at || push_at < session->ice_push_at) {
+			session->ice_push_at = push_at;
+			struct timeval delay = {(time_t)(push_at > now ? push_at - now : 0), 0};
+			evtimer_add(session->ice_push_timer, &delay);
+		}
 	}
 	return servers;
 }

@@ -39,6 +39,7 @@ struct session {
 	int feeding;                  /* inside ws_conn_feed: teardown must wait */
 	int64_t last_frame_ms;        /* last frame of any kind from the client */
 	int64_t ice_expires_at;       /* expiry of the newest TURN credential sent, or 0 */
+	int64_t ice_push_at;          /* when the armed push fires, or 0 */
 	struct event *deadline_timer; /* owned: auth deadline, then token expiry */
 	struct event *ping_timer;     /* owned: pings and the idle check */
 	struct event *ice_push_timer; /* owned, made on first use: fresh ICE servers

@@ -239,9 +239,15 @@ export class IcegateClient extends EventTarget {
     if (!this.wanted) {
       this.setState(ClientState.CLOSED);
     } else if (code === CLOSE_ACCOUNT_DISABLED) {
+      // The account was disabled, or an operator took its access back (e.g.
+      // revoked its TURN credentials): its tokens are worthless either way.
       this.close();
-      this.session.clear(); // the tokens of a disabled account are worthless
-      this.report('account_disabled', 'Account disabled: this account can no longer sign in.', true);
+      this.session.clear();
+      if (!reason || reason === 'account disabled') {
+        this.report('account_disabled', 'Account disabled: this account can no longer sign in.', true);
+      } else {
+        this.report('access_revoked', `Signed out by the server: ${reason}.`, true);
+      }
     } else if (code === CLOSE_UNAUTHORIZED) {
       this.setState(ClientState.RECONNECTING);
       this.session.refresh().then(

@@ -2,12 +2,17 @@
 // listing on join, or a sender joining later), offers a receive-only video
 // connection to it and plays what arrives. When the sender leaves or the
 // connection fails it moves on to the next sender in the room, if any.
+// With ?relay=1 media goes only through the TURN relay (for testing a TURN
+// deployment); the status panel says which route the media takes.
 import { setUpAuth, validRoom } from './auth-ui.js';
 import { IcegateClient } from './icegate.js';
-import { PeerLink } from './peer.js';
+import { describeRoute, PeerLink } from './peer.js';
 import { describePeer, StatusPanel } from './status.js';
 
 const RETRY_AFTER_FAILURE_MS = 2000;
+// The selected route can change without a state change (ICE may switch pairs).
+const ROUTE_POLL_MS = 2000;
+const forceRelay = new URLSearchParams(globalThis.location.search).get('relay') === '1';
 
 const client = new IcegateClient({ storageKey: 'icegate.receiver' });
 const status = new StatusPanel({
@@ -19,19 +24,41 @@ const video = document.getElementById('remote-video');
 const peerState = document.getElementById('peer-state');
 const roomInput = document.getElementById('room');
 const roomStatus = document.getElementById('room-status');
+const routeState = document.getElementById('route-state');
 
 const senders = new Map(); // sender peer id -> peer object, in the order they joined
 let link = null; // the PeerLink to the sender being watched, or null
 let retryTimer = null;
+let routeTimer = null;
 
 function showPeer(text, state) {
   peerState.textContent = text;
   peerState.dataset.state = state;
 }
 
+function showRoute(text, type) {
+  routeState.textContent = text;
+  routeState.dataset.state = type;
+}
+
+async function renderRoute() {
+  const current = link;
+  if (!current) {
+    showRoute(forceRelay ? 'TURN relay only (no call)' : 'No call', 'none');
+    return;
+  }
+  try {
+    const pair = await current.selectedPair();
+    if (current === link) showRoute(describeRoute(pair), pair?.local.candidateType ?? 'none');
+  } catch (error) {
+    if (current === link) showRoute(`unknown (${error.message})`, 'none');
+  }
+}
+
 function renderLink(current) {
   if (current !== link) return;
   showPeer(describePeer(current), current.connectionState);
+  renderRoute();
   status.log(`peer: ${describePeer(current)}`);
   if (current.connectionState === 'connected') status.clearErrorOf('peer');
   if (current.connectionState === 'failed') {
@@ -44,33 +71,38 @@ function renderLink(current) {
 function dropLink() {
   clearTimeout(retryTimer);
   retryTimer = null;
+  clearInterval(routeTimer);
+  routeTimer = null;
   if (link) link.close();
   link = null;
   video.srcObject = null;
+  renderRoute();
 }
 
 // Offers to the earliest sender still in the room, unless already watching one.
-async function watchNextSender() {
+function watchNextSender() {
   if (link || client.state !== 'connected' || !client.joinedRoom) return;
   const [senderId] = senders.keys();
   if (senderId === undefined) {
     showPeer('Waiting for a sender to join the room', 'waiting');
     return;
   }
-  const current = new PeerLink(client, senderId, renderLink);
+  // The ICE servers of "joined" (or a later push), minted for this page.
+  const current = new PeerLink(client, senderId, renderLink, {
+    iceServers: client.iceServers ?? [],
+    forceRelay,
+    onError(error) {
+      if (current === link) status.showError(`Could not start the video connection: ${error.message}`, 'peer');
+    },
+  });
   link = current;
-  current.pc.addTransceiver('video', { direction: 'recvonly' });
   current.pc.ontrack = (event) => {
     video.srcObject = event.streams[0] ?? new MediaStream([event.track]);
   };
+  // Adding the transceiver makes the link send its offer (negotiationneeded).
+  current.pc.addTransceiver('video', { direction: 'recvonly' });
   showPeer(`Calling ${senders.get(senderId).name}…`, 'new');
-  try {
-    await current.pc.setLocalDescription(await current.pc.createOffer());
-    if (current !== link) return;
-    client.send('offer', { to: senderId, sdp: current.pc.localDescription.sdp });
-  } catch (error) {
-    if (current === link) status.showError(`Could not start the video connection: ${error.message}`, 'peer');
-  }
+  routeTimer = setInterval(renderRoute, ROUTE_POLL_MS);
 }
 
 const isSender = (peer) => Array.isArray(peer?.roles) && peer.roles.includes('sender');
@@ -101,8 +133,16 @@ client.addEventListener('peer-left', (event) => {
 client.addEventListener('answer', (event) => {
   const current = link;
   if (!current || event.detail.from !== current.remoteId) return;
-  current.setRemote('answer', event.detail.sdp).catch((error) => {
+  current.receiveDescription('answer', event.detail.sdp).catch((error) => {
     if (current === link) status.showError(`The sender's answer was unusable: ${error.message}`, 'peer');
+  });
+});
+// The sender renegotiating the call (an ICE restart on its side).
+client.addEventListener('offer', (event) => {
+  const current = link;
+  if (!current || event.detail.from !== current.remoteId) return;
+  current.receiveDescription('offer', event.detail.sdp).catch((error) => {
+    if (current === link) status.showError(`The sender's new offer was unusable: ${error.message}`, 'peer');
   });
 });
 client.addEventListener('candidate', (event) => {
@@ -118,6 +158,15 @@ client.addEventListener('iceservers', (event) => {
   } catch (error) {
     status.showError(`Could not apply the relay servers: ${error.message}`, 'peer');
   }
+});
+// Renewed TURN credentials (applied just above): a relayed call restarts ICE
+// so its allocation is made again with them before the old ones expire.
+client.addEventListener('ice-servers', () => {
+  const current = link;
+  current?.restartIceIfRelayed().then(
+    (restarted) => restarted && status.log('relay credentials renewed: restarting ICE'),
+    (error) => current === link && status.showError(`Could not renew the relay: ${error.message}`, 'peer'),
+  );
 });
 client.addEventListener('state', (event) => {
   if (event.detail.state === 'closed') {
@@ -160,3 +209,4 @@ setUpAuth({
   },
 });
 checkRoom();
+renderRoute();

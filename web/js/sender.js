@@ -1,7 +1,8 @@
 // The sender page: shares this screen (getDisplayMedia) and answers every
 // receiver's offer with its own peer connection, so several people can watch.
 // It joins the room only while sharing, so receivers (and /first) see a sender
-// exactly when there is something to watch.
+// exactly when there is something to watch. With ?relay=1 its connections
+// use only the TURN relay (for testing a TURN deployment).
 import { setUpAuth } from './auth-ui.js';
 import { IcegateClient } from './icegate.js';
 import { PeerLink } from './peer.js';
@@ -20,6 +21,7 @@ const shareState = document.getElementById('share-state');
 const peerState = document.getElementById('peer-state');
 const viewerList = document.getElementById('viewers');
 const roomInput = document.getElementById('room');
+const forceRelay = new URLSearchParams(globalThis.location.search).get('relay') === '1';
 
 let stream = null; // the captured screen while sharing, else null
 const links = new Map(); // receiver peer id -> PeerLink
@@ -99,14 +101,29 @@ function stopSharing() {
   renderViewers();
 }
 
-async function answerOffer(from, sdp) {
-  dropLink(from); // a new offer from the same receiver replaces its old call
-  const link = new PeerLink(client, from, () => {
-    if (links.get(from) === link) {
-      status.log(`viewer ${names.get(from) ?? from}: ${describePeer(link)}`);
-      renderViewers();
-    }
-  });
+function showLinkError(from, link, what, error) {
+  if (links.get(from) === link) status.showError(`${what} ${names.get(from) ?? from}: ${error.message}`, 'peer');
+}
+
+// iceServers: those of the offer, minted for this page.
+async function answerOffer(from, sdp, iceServers) {
+  dropLink(from); // a new call from the same receiver replaces its old one
+  const link = new PeerLink(
+    client,
+    from,
+    () => {
+      if (links.get(from) === link) {
+        status.log(`viewer ${names.get(from) ?? from}: ${describePeer(link)}`);
+        renderViewers();
+      }
+    },
+    {
+      iceServers,
+      forceRelay,
+      polite: true, // the receiver started the call: its offers win a collision
+      onError: (error) => showLinkError(from, link, 'Could not renegotiate with', error),
+    },
+  );
   links.set(from, link);
   renderViewers();
   try {
@@ -141,7 +158,19 @@ client.addEventListener('peer-left', (event) => {
 });
 client.addEventListener('offer', (event) => {
   if (!stream) return; // not sharing: nothing to offer (the room was left)
-  answerOffer(event.detail.from, event.detail.sdp);
+  const { from, sdp } = event.detail;
+  const link = links.get(from);
+  if (link?.sameRemoteEndpoint(sdp)) {
+    // The same call renegotiated (an ICE restart), not a new one.
+    link.receiveDescription('offer', sdp).catch((error) => showLinkError(from, link, 'Could not renegotiate with', error));
+    return;
+  }
+  answerOffer(from, sdp, event.detail.iceServers ?? client.iceServers ?? []);
+});
+client.addEventListener('answer', (event) => {
+  const { from } = event.detail;
+  const link = links.get(from);
+  link?.receiveDescription('answer', event.detail.sdp).catch((error) => showLinkError(from, link, 'Unusable answer from', error));
 });
 client.addEventListener('candidate', (event) => {
   const link = links.get(event.detail.from);
@@ -154,6 +183,16 @@ client.addEventListener('iceservers', (event) => {
     for (const link of links.values()) link.applyIceServers(event.detail);
   } catch (error) {
     status.showError(`Could not apply the relay servers: ${error.message}`, 'peer');
+  }
+});
+// Renewed TURN credentials (applied just above): relayed calls restart ICE so
+// their allocations are made again with them before the old ones expire.
+client.addEventListener('ice-servers', () => {
+  for (const [from, link] of links) {
+    link.restartIceIfRelayed().then(
+      (restarted) => restarted && status.log(`relay credentials renewed: restarting ICE with ${names.get(from) ?? from}`),
+      (error) => showLinkError(from, link, 'Could not renew the relay with', error),
+    );
   }
 });
 client.addEventListener('state', (event) => {

@@ -73,7 +73,12 @@ static void answer_on_loop(void *arg)
 		char key[CONN_ADDRESS_MAX + 4];
 		limiter_key(conn->address, key);
 		login_limiter_record_failure(&server->login_limiter, key, server_now(server));
-		log_info("login failed for user '%.64s' from %s", job->user.name, conn->address);
+		/* A name that is not a valid user name may hold anything, line
+		 * breaks included: it is not copied into the log. */
+		char why[64];
+		int printable = store_user_name_check(job->user.name, why, sizeof(why)) == 0;
+		log_info("login failed for user '%s' from %s",
+		         printable ? job->user.name : "(not a valid name)", conn->address);
 		conn_reply_error(conn, 401, "invalid_credentials", "invalid username or password");
 	} else if (job->user.disabled) {
 		log_info("login refused for disabled user '%s' from %s", job->user.name,

@@ -336,3 +336,22 @@ describe('short token lifetimes', () => {
     assert.match(response.json.error_description, /expired/i);
   });
 });
+
+describe('log hygiene', () => {
+  let daemon;
+  before(async () => {
+    daemon = await startDaemon();
+  });
+  after(() => daemon.stop());
+
+  test('a login name with a line break is not copied into the log', async () => {
+    const response = await post(daemon, '/api/v1/auth/login', {
+      username: 'mallory\n2030-01-01T00:00:00.000Z info login for user admin',
+      password: 'irrelevant',
+    });
+    assert.equal(response.status, 401);
+    await sleep(100);
+    assert.doesNotMatch(daemon.log(), /mallory/);
+    assert.match(daemon.log(), /login failed for user '\(not a valid name\)'/);
+  });
+});

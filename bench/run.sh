@@ -9,8 +9,10 @@
 #   relay     relayed messages/s at saturation
 #   latency   p50/p99 relay latency at half the saturation rate
 #   idle      daemon RSS per idle authenticated connection (10,000 connections)
+#   turn      patched coturn against Debian's stock coturn (bench/turn.sh):
+#             Allocate rate, relayed throughput, revocation-to-teardown latency
 #
-# `run.sh` runs all three, `run.sh SCENARIO...` only those, and `--smoke`
+# `run.sh` runs all four, `run.sh SCENARIO...` only those, and `--smoke`
 # tiny versions that finish in seconds and fail when the harness is broken.
 # Figures are reported, never asserted: benchmarks are not timed tests.
 set -euo pipefail
@@ -26,18 +28,19 @@ scenarios=()
 
 usage() {
 	cat <<EOF
-usage: bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--no-readme] [relay|latency|idle|all]...
+usage: bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--no-readme] [relay|latency|idle|turn|all]...
 
   --smoke          tiny counts, a few seconds; exit status says whether the harness works
   --build-dir DIR  where icegate, icegatectl and bench/icegate-loadgen were built
                    (default: \$ICEGATE_BUILD_DIR or $repo/build)
-  --runs N         runs per scenario (default 5 for relay and latency, 3 for idle)
+  --runs N         runs per scenario (default 5 for relay, latency and turn, 3 for idle)
   --no-readme      print the figures without rewriting bench/README.md
 
 Sizes can be changed through the environment: BENCH_PAIRS, BENCH_WINDOW,
 BENCH_DURATION, BENCH_WARMUP, BENCH_PROCESSES, BENCH_SOURCES,
 BENCH_CONNECTIONS, BENCH_LOAD_FRACTION (latency load as a fraction of the
-saturation rate, default 0.5).
+saturation rate, default 0.5). The turn scenario uses the patched coturn in
+\$ICEGATE_TURN_BUILD, else DIR/turn, else $repo/build/turn.
 EOF
 }
 
@@ -66,8 +69,8 @@ while [ $# -gt 0 ]; do
 		usage
 		exit 0
 		;;
-	relay | latency | idle) scenarios+=("$1") ;;
-	all) scenarios+=(relay latency idle) ;;
+	relay | latency | idle | turn) scenarios+=("$1") ;;
+	all) scenarios+=(relay latency idle turn) ;;
 	*)
 		usage >&2
 		exit 2
@@ -75,15 +78,25 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(relay latency idle)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(relay latency idle turn)
+
+# The turn scenario runs its own servers; the others need icegate's daemon.
+needs_daemon=0
+for scenario in "${scenarios[@]}"; do
+	[ "$scenario" = turn ] || needs_daemon=1
+done
 
 daemon=$build_dir/icegate
 ctl=$build_dir/icegatectl
 loadgen=$build_dir/bench/icegate-loadgen
-for binary in "$daemon" "$ctl" "$loadgen"; do
-	[ -x "$binary" ] || die "$binary is missing; build it first:
+if [ $needs_daemon = 1 ]; then
+	for binary in "$daemon" "$ctl" "$loadgen"; do
+		[ -x "$binary" ] || die "$binary is missing; build it first:
   cmake -S $repo -B $build_dir && cmake --build $build_dir --target icegate icegatectl icegate-loadgen"
-done
+	done
+fi
+turn_build=${ICEGATE_TURN_BUILD:-$build_dir/turn}
+[ -n "${ICEGATE_TURN_BUILD:-}" ] || [ -x "$turn_build/bin/turnserver" ] || turn_build=$repo/build/turn
 
 # Sizes. Smoke mode keeps every count tiny; the figures it prints mean nothing.
 if [ $smoke = 1 ]; then
@@ -338,13 +351,23 @@ run_idle() {
 	} >"$results_dir/idle.md"
 }
 
-create_store
-start_daemon
-environment_describe "$build_dir" "$repo" >"$results_dir/environment.md"
-echo "== icegate on 127.0.0.1:$port (pid $daemon_pid)"
-sed 's/^/   /' "$results_dir/environment.md"
+# The TURN benchmark describes its own machine and versions in its block.
+run_turn() {
+	local options=(--turn-build "$turn_build" --report "$results_dir/turn.md")
+	[ $smoke = 0 ] || options+=(--smoke)
+	[ -z "$runs" ] || options+=(--runs "$runs")
+	"$here/turn.sh" "${options[@]}" || die "the turn scenario failed"
+}
+
+if [ $needs_daemon = 1 ]; then
+	create_store
+	start_daemon
+	environment_describe "$build_dir" "$repo" >"$results_dir/environment.md"
+	echo "== icegate on 127.0.0.1:$port (pid $daemon_pid)"
+	sed 's/^/   /' "$results_dir/environment.md"
+fi
 for scenario in "${scenarios[@]}"; do
-	[ -n "$daemon_pid" ] || start_daemon
+	[ "$scenario" = turn ] || [ -n "$daemon_pid" ] || start_daemon
 	"run_$scenario"
 done
 stop_daemon
@@ -356,7 +379,7 @@ for scenario in "${scenarios[@]}"; do
 done
 
 if [ $write_readme = 1 ]; then
-	readme_replace "$readme" environment "$results_dir/environment.md"
+	[ $needs_daemon = 0 ] || readme_replace "$readme" environment "$results_dir/environment.md"
 	for scenario in "${scenarios[@]}"; do
 		readme_replace "$readme" "$scenario" "$results_dir/$scenario.md"
 	done

@@ -139,9 +139,24 @@ int store_check_writable(struct store *store)
 	/* Inside the caller's transaction we already hold the write lock. */
 	if (!sqlite3_get_autocommit(store->db))
 		return 0;
-	if (store_exec(store, "BEGIN IMMEDIATE", "checking the database is writable") < 0)
+	/* Taking the lock is not enough: a file that refuses writes (read-only
+	 * mount, immutable, full disk) still grants it. Commit a real write. */
+	static const char doing[] = "checking the database is writable";
+	if (store_exec(store, "BEGIN IMMEDIATE", doing) < 0)
 		return -1;
-	return store_exec(store, "ROLLBACK", "checking the database is writable");
+	if (store_exec(store,
+	               "INSERT INTO ig_settings (key, value) VALUES ('readiness_probe', "
+	               "strftime('%s', 'now')) ON CONFLICT (key) DO UPDATE SET value = "
+	               "excluded.value",
+	               doing) < 0) {
+		store_exec(store, "ROLLBACK", doing);
+		return -1;
+	}
+	if (store_exec(store, "COMMIT", doing) < 0) {
+		store_exec(store, "ROLLBACK", doing);
+		return -1;
+	}
+	return 0;
 }
 
 int store_changed(struct store *store)

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define AUDIT_FLUSH_SECONDS 1
 #define AUDIT_QUEUE_MAX     100000 /* records kept while the database refuses writes */
@@ -142,17 +143,29 @@ void ice_servers_flush_audit(struct server *server)
 	if (queue->count == 0)
 		return;
 	if (store_turn_audit_insert(server->store, queue->records, queue->count) != 0) {
-		/* Kept for the next flush; the queue's cap bounds the memory. */
-		log_warn("writing %zu TURN audit records: %s", queue->count,
-		         store_error(server->store));
+		/* Kept for a later flush; the queue's cap bounds the memory. A
+		 * failed write may have waited the whole busy timeout on the loop,
+		 * so the next try backs off (2 s doubling to 60 s) instead of
+		 * stalling every client once a second while a lock is held. */
+		int backoff = queue->backoff_seconds ? queue->backoff_seconds * 2 : 2;
+		queue->backoff_seconds = backoff > 60 ? 60 : backoff;
+		/* The wall clock, not the loop's cached one: the failed write
+		 * itself may have taken seconds. */
+		queue->retry_at = (int64_t)time(NULL) + queue->backoff_seconds;
+		log_warn("writing %zu TURN audit records: %s (next try in %d s)", queue->count,
+		         store_error(server->store), queue->backoff_seconds);
 		return;
 	}
 	queue->count = 0;
+	queue->backoff_seconds = 0;
+	queue->retry_at = 0;
 }
 
 static void audit_cb(evutil_socket_t fd, short what, void *arg)
 {
-	ice_servers_flush_audit(arg);
+	struct server *server = arg;
+	if ((int64_t)time(NULL) >= server->turn_audit.retry_at)
+		ice_servers_flush_audit(server);
 }
 
 static void sync_cb(evutil_socket_t fd, short what, void *arg)

@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	}
 	struct store *store = store_open(cfg.db_path, err, sizeof(err));
 	if (!store) {
-		log_error("cannot open the database %s: %s", cfg.db_path, err);
+		log_error("cannot open the database: %s", err);
 		return 1;
 	}
 	struct token_keyring keyring;

@@ -28,6 +28,8 @@ struct workers;
 struct turn_audit_queue {
 	struct store_turn_audit *records; /* owned array */
 	size_t count, capacity;
+	int backoff_seconds; /* after a failed flush; 0 when the last one worked */
+	int64_t retry_at;    /* no flush before this time (unix seconds) */
 };
 
 struct server {

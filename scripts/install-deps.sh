@@ -20,7 +20,8 @@ packages=(build-essential cmake pkg-config ca-certificates
 	patch debian-archive-keyring)
 if [ "$with_tests" = 1 ]; then
 	# coturn: Debian's stock build, compared with the patched one in tests.
-	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2 coturn)
+	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2 coturn
+		e2fsprogs util-linux)
 	command -v node >/dev/null || packages+=(nodejs)
 	command -v npm >/dev/null || packages+=(npm)
 fi

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #define MAINTENANCE_SECONDS 60
 #define SHUTDOWN_GRACE_MS   5000
@@ -31,9 +32,12 @@
 
 int64_t server_now_ms(const struct server *server)
 {
-	struct timeval now;
-	event_base_gettimeofday_cached(server->base, &now);
-	return (int64_t)now.tv_sec * 1000 + now.tv_usec / 1000;
+	/* The real clock, not libevent's cached one: the cache is as old as the
+	 * loop iteration, which a slow database call can stretch past a second,
+	 * and token expiry and credential lifetimes are counted in seconds. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
 int64_t server_now(const struct server *server)

@@ -76,7 +76,7 @@ void server_free(struct server *server);
  * wait (bounded) for output to drain, then leave the loop. */
 void server_shutdown(struct server *server);
 
-/* Milliseconds of wall-clock time, from the loop's cached clock. */
+/* Milliseconds of wall-clock time. */
 int64_t server_now_ms(const struct server *server);
 /* Seconds of wall-clock time. */
 int64_t server_now(const struct server *server);

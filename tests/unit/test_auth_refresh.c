@@ -24,48 +24,10 @@
 
 #include <cmocka.h>
 
+#include "db_test_fixture.h"
+
 #define T0  1700000000
 #define TTL 3600
-
-struct fixture {
-	char dir[64];
-	char path[128];
-	struct store *store; /* owned */
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (!f)
-		return -1;
-	strcpy(f->dir, "/tmp/icegate-refresh-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
-	char err[256];
-	f->store = store_open(f->path, err, sizeof(err));
-	if (!f->store) {
-		fprintf(stderr, "store_open: %s\n", err);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
-	char path[160];
-	store_close(f->store);
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", f->path, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
 
 static struct refresh_grant make_grant(void)
 {
@@ -91,7 +53,7 @@ static void sha256_hex(const char *text, char out[65])
 
 static void test_issue_stores_only_hash(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	assert_int_equal(strlen(token), 43);
@@ -115,7 +77,7 @@ static void test_issue_stores_only_hash(void **state)
 
 static void test_issue_tokens_differ(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char first[REFRESH_TOKEN_MAX], second[REFRESH_TOKEN_MAX];
 	issue(f->store, first);
 	issue(f->store, second);
@@ -124,7 +86,7 @@ static void test_issue_tokens_differ(void **state)
 
 static void test_issue_refuses_bad_grant(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX];
 	struct refresh_grant grant = make_grant();
 	grant.roles = 0;
@@ -139,7 +101,7 @@ static void test_issue_refuses_bad_grant(void **state)
 
 static void test_rotate(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], next[REFRESH_TOKEN_MAX], third[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	struct refresh_grant grant;
@@ -166,7 +128,7 @@ static void test_rotate(void **state)
 
 static void test_reuse_revokes_family(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], next[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	struct refresh_grant grant;
@@ -183,7 +145,7 @@ static void test_reuse_revokes_family(void **state)
 
 static void test_reuse_leaves_other_families(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char stolen[REFRESH_TOKEN_MAX], other[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, stolen);
 	issue(f->store, other);
@@ -195,7 +157,7 @@ static void test_reuse_leaves_other_families(void **state)
 
 static void test_expired(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	struct refresh_grant grant;
@@ -206,7 +168,7 @@ static void test_expired(void **state)
 
 static void test_last_second_is_valid(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	struct refresh_grant grant;
@@ -216,7 +178,7 @@ static void test_last_second_is_valid(void **state)
 
 static void test_unknown(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	token[0] = token[0] == 'A' ? 'B' : 'A'; /* well formed, never issued */
@@ -249,7 +211,7 @@ static void test_malformed_without_store(void **state)
 
 static void test_logout_revokes_family(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], next[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	struct refresh_grant grant;
@@ -262,7 +224,7 @@ static void test_logout_revokes_family(void **state)
 
 static void test_logout_unknown(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	token[0] = token[0] == 'A' ? 'B' : 'A';
@@ -271,7 +233,7 @@ static void test_logout_unknown(void **state)
 
 static void test_issue_into_existing_family(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char first[REFRESH_TOKEN_MAX], second[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, first);
 	char hash[65];
@@ -300,7 +262,7 @@ static void *commit_later(void *arg)
 
 static void test_concurrent_rotation(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char token[REFRESH_TOKEN_MAX], out[REFRESH_TOKEN_MAX];
 	issue(f->store, token);
 	char hash[65], err[256];
@@ -339,20 +301,30 @@ static void test_result_texts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_issue_stores_only_hash, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_issue_tokens_differ, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_issue_refuses_bad_grant, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rotate, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reuse_revokes_family, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reuse_leaves_other_families, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_expired, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_last_second_is_valid, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_stores_only_hash, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_tokens_differ, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_refuses_bad_grant, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_rotate, db_fixture_setup, db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_revokes_family, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_reuse_leaves_other_families, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_expired, db_fixture_setup, db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_last_second_is_valid, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown, db_fixture_setup, db_fixture_teardown),
 	    cmocka_unit_test(test_malformed_without_store),
-	    cmocka_unit_test_setup_teardown(test_logout_revokes_family, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_logout_unknown, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_issue_into_existing_family, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_rotation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_logout_revokes_family, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_logout_unknown, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_issue_into_existing_family, db_fixture_setup,
+	                                    db_fixture_teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_rotation, db_fixture_setup,
+	                                    db_fixture_teardown),
 	    cmocka_unit_test(test_result_texts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,27 +64,15 @@ static void print_table(const struct revocation_rows *rows)
 	}
 }
 
-static json_t *revocation_to_json(const struct store_turn_revocation *row)
+static json_t *revocation_to_json(const void *item)
 {
+	const struct store_turn_revocation *row = item;
 	if (row->is_subject)
 		return json_pack("{s:s, s:s, s:I, s:I}", "kind", "subject", "subject", row->name,
 		                 "revoked_at", (json_int_t)row->revoked_at, "expiry_through",
 		                 (json_int_t)row->expiry_through);
 	return json_pack("{s:s, s:s, s:I}", "kind", "username", "username", row->name, "revoked_at",
 	                 (json_int_t)row->revoked_at);
-}
-
-static int print_json(const struct revocation_rows *rows)
-{
-	json_t *array = json_array();
-	for (size_t i = 0; array && i < rows->count; i++) {
-		/* A NULL object (out of memory) makes the append fail. */
-		if (json_array_append_new(array, revocation_to_json(&rows->rows[i])) != 0) {
-			json_decref(array);
-			array = NULL;
-		}
-	}
-	return ctl_print_json(array);
 }
 
 int ctl_turn_list_revoked(struct ctl *ctl, int argc, char **argv)
@@ -102,7 +90,8 @@ int ctl_turn_list_revoked(struct ctl *ctl, int argc, char **argv)
 	else if (rows.out_of_memory)
 		result = ctl_fail("out of memory");
 	else if (json)
-		result = print_json(&rows);
+		result = ctl_print_json_rows(rows.rows, rows.count, sizeof(rows.rows[0]),
+		                             revocation_to_json);
 	else
 		print_table(&rows);
 	free(rows.rows);

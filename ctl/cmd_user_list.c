@@ -66,8 +66,9 @@ static void print_table(const struct user_rows *rows)
 	}
 }
 
-static json_t *user_to_json(const struct store_user *user)
+static json_t *user_to_json(const void *row)
 {
+	const struct store_user *user = row;
 	unsigned roles = roles_parse_list(user->roles);
 	json_t *role_list = json_array();
 	if (!role_list)
@@ -79,19 +80,6 @@ static json_t *user_to_json(const struct store_user *user)
 	return json_pack("{s:I, s:s, s:o, s:b, s:I}", "id", (json_int_t)user->id, "name",
 	                 user->name, "roles", role_list, "disabled", user->disabled, "created_at",
 	                 (json_int_t)user->created_at);
-}
-
-static int print_json(const struct user_rows *rows)
-{
-	json_t *array = json_array();
-	for (size_t i = 0; array && i < rows->count; i++) {
-		/* A NULL object (out of memory) makes the append fail. */
-		if (json_array_append_new(array, user_to_json(&rows->users[i])) != 0) {
-			json_decref(array);
-			array = NULL;
-		}
-	}
-	return ctl_print_json(array);
 }
 
 int ctl_user_list(struct ctl *ctl, int argc, char **argv)
@@ -109,7 +97,8 @@ int ctl_user_list(struct ctl *ctl, int argc, char **argv)
 	else if (rows.out_of_memory)
 		result = ctl_fail("out of memory");
 	else if (json)
-		result = print_json(&rows);
+		result = ctl_print_json_rows(rows.users, rows.count, sizeof(rows.users[0]),
+		                             user_to_json);
 	else
 		print_table(&rows);
 	free(rows.users);

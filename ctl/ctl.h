@@ -64,6 +64,10 @@ void ctl_print_padded(const char *text, size_t width);
  * "building it ran out of memory". Returns CTL_OK, or CTL_FAILURE after
  * printing the error. */
 int ctl_print_json(json_t *value);
+/* Prints count rows (each size bytes, starting at rows) as a JSON array of
+ * to_json's objects, through ctl_print_json. */
+int ctl_print_json_rows(const void *rows, size_t count, size_t size,
+                        json_t *(*to_json)(const void *row));
 
 /* Looks a user up, printing "no user 'NAME'" when missing. Returns 0 found,
  * or -1 after printing the error (missing or database failure). */

@@ -95,6 +95,20 @@ int ctl_print_json(json_t *value)
 	return CTL_OK;
 }
 
+int ctl_print_json_rows(const void *rows, size_t count, size_t size,
+                        json_t *(*to_json)(const void *row))
+{
+	json_t *array = json_array();
+	for (size_t i = 0; array && i < count; i++) {
+		/* A NULL object (out of memory) makes the append fail. */
+		if (json_array_append_new(array, to_json((const char *)rows + i * size)) != 0) {
+			json_decref(array);
+			array = NULL;
+		}
+	}
+	return ctl_print_json(array);
+}
+
 int ctl_find_user(struct ctl *ctl, const char *name, struct store_user *out)
 {
 	if (ctl_open_store(ctl) < 0)

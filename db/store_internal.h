@@ -88,6 +88,9 @@ void store_describe(sqlite3 *db, int rc, char *out, size_t out_size);
 sqlite3_stmt *store_statement(struct store *store, enum store_statement slot, const char *sql);
 /* Resets a cached statement and clears its bindings, ending its read. */
 void store_statement_done(sqlite3_stmt *statement);
+/* Runs a bound write statement: 0 if it changed a row, 1 if it changed none,
+ * -1 with the error set. */
+int store_step_changes(struct store *store, sqlite3_stmt *statement, const char *doing);
 
 /* Bind a parameter; on failure set the error and return -1. */
 int store_bind_text(struct store *store, sqlite3_stmt *statement, int index, const char *value,

@@ -84,13 +84,8 @@ int store_setting_delete(struct store *store, const char *key)
 	if (!statement)
 		return -1;
 	int result = store_bind_text(store, statement, 1, key, doing);
-	if (result == 0) {
-		int rc = sqlite3_step(statement);
-		if (rc == SQLITE_DONE)
-			result = sqlite3_changes(store->db) > 0 ? 0 : 1;
-		else
-			result = store_fail(store, doing, rc);
-	}
+	if (result == 0)
+		result = store_step_changes(store, statement, doing);
 	store_statement_done(statement);
 	return result;
 }

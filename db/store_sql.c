@@ -97,6 +97,14 @@ void store_statement_done(sqlite3_stmt *statement)
 	sqlite3_clear_bindings(statement);
 }
 
+int store_step_changes(struct store *store, sqlite3_stmt *statement, const char *doing)
+{
+	int rc = sqlite3_step(statement);
+	if (rc != SQLITE_DONE)
+		return store_fail(store, doing, rc);
+	return sqlite3_changes(store->db) > 0 ? 0 : 1;
+}
+
 int store_bind_text(struct store *store, sqlite3_stmt *statement, int index, const char *value,
                     const char *doing)
 {

@@ -147,13 +147,8 @@ static int store_user_modify(struct store *store, enum store_statement slot, con
 	if (bound && sqlite3_bind_parameter_count(statement) >= 2)
 		bound = (text ? store_bind_text(store, statement, 2, text, doing)
 		              : store_bind_int64(store, statement, 2, number, doing)) == 0;
-	if (bound) {
-		int rc = sqlite3_step(statement);
-		if (rc == SQLITE_DONE)
-			result = sqlite3_changes(store->db) > 0 ? 0 : 1;
-		else
-			result = store_fail(store, doing, rc);
-	}
+	if (bound)
+		result = store_step_changes(store, statement, doing);
 	store_statement_done(statement);
 	return result;
 }

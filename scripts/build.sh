@@ -8,5 +8,9 @@ build_dir=${1:-build}
 shift || true
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
 cmake --build "$build_dir" -j"$(nproc)"
-# The patched coturn, into $build_dir/turn (a no-op when unchanged).
-cmake --build "$build_dir" --target turn
+# The patched coturn, into $build_dir/turn (a no-op when unchanged). A
+# second build directory of icegate (the sanitizer one) can skip it with
+# ICEGATE_SKIP_TURN=1: coturn is not built with icegate's options.
+if [ "${ICEGATE_SKIP_TURN:-0}" != 1 ]; then
+	cmake --build "$build_dir" --target turn
+fi

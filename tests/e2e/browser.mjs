@@ -2,7 +2,9 @@
 // with the switches that let a headless browser capture a fake screen and run
 // WebRTC without prompts, and gives each simulated person a separate browser
 // context, so their sessionStorage and permissions never mix.
+import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -65,4 +67,25 @@ export function videoProgress(page, selector) {
     const video = document.querySelector(videoSelector);
     return { width: video.videoWidth, frames: video.getVideoPlaybackQuality().totalVideoFrames };
   }, selector);
+}
+
+// Asserts the video shows a picture and keeps decoding new frames.
+export async function assertVideoPlays(page, selector = '#remote-video') {
+  try {
+    await page.waitForFunction(
+      (videoSelector) => {
+        const video = document.querySelector(videoSelector);
+        return video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 0;
+      },
+      selector,
+      { timeout: 20000 },
+    );
+  } catch {
+    throw new Error(`${selector} never showed a frame\n${await describePage(page)}`);
+  }
+  const first = await videoProgress(page, selector);
+  await sleep(1500);
+  const second = await videoProgress(page, selector);
+  assert.ok(second.width > 0, 'the video has a width');
+  assert.ok(second.frames > first.frames, `frames keep coming (${first.frames} then ${second.frames})`);
 }

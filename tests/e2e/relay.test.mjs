@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createUserAndLogin, startDaemon } from '../lib/daemon.mjs';
-import { describePage, launchChromium, openPage, videoProgress, waitForState } from './browser.mjs';
+import { assertVideoPlays, describePage, launchChromium, openPage, videoProgress, waitForState } from './browser.mjs';
 import { freePort, startTurnServer } from './turn.mjs';
 
 const TEST_TIMEOUT_MS = 90000;
@@ -26,27 +26,6 @@ async function signIn(page, username, password) {
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(password);
   await page.locator('#login').click();
-}
-
-// Asserts the video shows a picture and keeps decoding new frames.
-async function assertVideoPlays(page, selector = '#remote-video') {
-  try {
-    await page.waitForFunction(
-      (videoSelector) => {
-        const video = document.querySelector(videoSelector);
-        return video.videoWidth > 0 && video.getVideoPlaybackQuality().totalVideoFrames > 0;
-      },
-      selector,
-      { timeout: 20000 },
-    );
-  } catch {
-    throw new Error(`${selector} never showed a frame\n${await describePage(page)}`);
-  }
-  const first = await videoProgress(page, selector);
-  await sleep(1500);
-  const second = await videoProgress(page, selector);
-  assert.ok(second.width > 0, 'the video has a width');
-  assert.ok(second.frames > first.frames, `frames keep coming (${first.frames} then ${second.frames})`);
 }
 
 // The route the receiver page reports, once it is a relayed one.

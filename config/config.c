@@ -22,14 +22,16 @@
 #define CONFIG_SECRET_MIN 32        /* HS256 wants a key as long as its output */
 
 enum option_kind {
-	OPTION_TEXT,      /* any text that fits the field, "" allowed */
-	OPTION_REQUIRED,  /* text that fits the field, not "" */
-	OPTION_HOST,      /* a listen address without brackets, "" = all */
-	OPTION_SECRET,    /* "" or at least CONFIG_SECRET_MIN characters */
-	OPTION_INT,       /* int field in min..max */
-	OPTION_SIZE,      /* size_t field in min..max */
-	OPTION_BOOL,      /* int field, 0 or 1 */
-	OPTION_LOG_LEVEL, /* debug|info|warn|error */
+	OPTION_TEXT,       /* any text that fits the field, "" allowed */
+	OPTION_REQUIRED,   /* text that fits the field, not "" */
+	OPTION_HOST,       /* a listen address without brackets, "" = all */
+	OPTION_SECRET,     /* "" or at least CONFIG_SECRET_MIN characters */
+	OPTION_INT,        /* int field in min..max */
+	OPTION_SIZE,       /* size_t field in min..max */
+	OPTION_BOOL,       /* int field, 0 or 1 */
+	OPTION_LOG_LEVEL,  /* debug|info|warn|error */
+	OPTION_LOG_FORMAT, /* text|json */
+	OPTION_LISTEN,     /* "" or PORT, :PORT, HOST:PORT, [IPv6]:PORT */
 };
 
 struct option {
@@ -83,9 +85,14 @@ static const struct option options[] = {
     NUMBER(turn_credential_ttl, OPTION_INT, 60, 86400),
     NUMBER(turn_secret_window, OPTION_INT, 600, 604800),
     TEXT(turnserver_conf, OPTION_TEXT),
+    TEXT(cert, OPTION_TEXT),
+    TEXT(pkey, OPTION_TEXT),
+    TEXT(metrics_listen, OPTION_LISTEN),
+    TEXT(control_socket, OPTION_TEXT),
     NUMBER(worker_threads, OPTION_INT, 1, 64),
     NUMBER(user_poll_interval_ms, OPTION_INT, 10, 60000),
     TEXT(log_level, OPTION_LOG_LEVEL),
+    TEXT(log_format, OPTION_LOG_FORMAT),
 };
 
 #undef TEXT
@@ -122,7 +129,9 @@ void config_defaults(struct config *cfg)
 	cfg->turn_secret_window = 86400;
 	cfg->worker_threads = 2;
 	cfg->user_poll_interval_ms = 500;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "icegate.sock");
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
+	snprintf(cfg->log_format, sizeof(cfg->log_format), "text");
 }
 
 int config_parse_number(const char *text, long long min, long long max, long long *out)
@@ -172,6 +181,8 @@ static int option_apply(struct config *cfg, const struct option *option, const c
 	case OPTION_HOST:
 	case OPTION_SECRET:
 	case OPTION_LOG_LEVEL:
+	case OPTION_LOG_FORMAT:
+	case OPTION_LISTEN:
 		if (length >= option->size) {
 			snprintf(why, why_size, "longer than %zu characters", option->size - 1);
 			return -1;
@@ -191,6 +202,21 @@ static int option_apply(struct config *cfg, const struct option *option, const c
 		if (option->kind == OPTION_LOG_LEVEL && log_level_parse(value, &level) < 0) {
 			snprintf(why, why_size, "not one of debug, info, warn, error");
 			return -1;
+		}
+		if (option->kind == OPTION_LOG_FORMAT && strcmp(value, "text") != 0 &&
+		    strcmp(value, "json") != 0) {
+			snprintf(why, why_size, "not one of text, json");
+			return -1;
+		}
+		if (option->kind == OPTION_LISTEN && length > 0) {
+			char host[CONFIG_TEXT_MAX], listen_err[160];
+			int port;
+			if (config_parse_listen(value, host, &port, listen_err,
+			                        sizeof(listen_err)) != 0) {
+				/* listen_err starts with "listen: ". */
+				snprintf(why, why_size, "%.100s", listen_err + strlen("listen: "));
+				return -1;
+			}
 		}
 		memcpy(field, value, length + 1);
 		return 0;
@@ -357,6 +383,11 @@ int config_check(const struct config *cfg, char *err, size_t err_size)
 	/* coturn keeps the realm in a varchar(127) column. */
 	if (strlen(cfg->realm) > 127) {
 		snprintf(err, err_size, "realm: longer than 127 characters");
+		return -1;
+	}
+	if (!cfg->cert[0] != !cfg->pkey[0]) {
+		snprintf(err, err_size,
+		         "cert and pkey go together: set both for HTTPS, or neither");
 		return -1;
 	}
 	return 0;

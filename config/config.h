@@ -57,10 +57,21 @@ struct config {
 	int turn_secret_window;  /* seconds a derived secret serves, 600..604800; default 86400 */
 	char turnserver_conf[CONFIG_PATH_MAX]; /* coturn's config to check; "" = no check */
 
+	/* TLS (HTTPS and WSS on the signaling port) */
+	char cert[CONFIG_PATH_MAX]; /* PEM certificate chain; "" = plain HTTP */
+	char pkey[CONFIG_PATH_MAX]; /* PEM private key of cert; required with cert */
+
+	/* operations */
+	char metrics_listen[CONFIG_TEXT_MAX]; /* "HOST:PORT" for /metrics, /healthz, /readyz;
+	                                       * "" = /metrics on the signaling port */
+	char control_socket[CONFIG_PATH_MAX]; /* Unix socket for icegatectl's live commands;
+	                                       * "" = none; default "icegate.sock" */
+
 	/* process */
 	int worker_threads;        /* argon2 and bulk DB work; default 2 */
 	int user_poll_interval_ms; /* how often admin changes are picked up; default 500 */
 	char log_level[16];        /* debug|info|warn|error; default info */
+	char log_format[16];       /* text|json; default text */
 };
 
 /* Fill every field with its embedded default. */
@@ -106,5 +117,9 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
  * "HOST:PORT" (and "[v6]:PORT"). Fills listen_host and port.
  */
 int config_set_listen(struct config *cfg, const char *spec, char *err, size_t err_size);
+/* The same forms, parsed into host (no brackets; "" = every address) and
+ * port, for options such as metrics_listen. Returns 0 or -1 with err filled. */
+int config_parse_listen(const char *spec, char host[CONFIG_TEXT_MAX], int *port, char *err,
+                        size_t err_size);
 
 #endif

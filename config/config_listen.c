@@ -35,7 +35,8 @@ static int listen_fail(char *err, size_t err_size, const char *why)
 	return -1;
 }
 
-int config_set_listen(struct config *cfg, const char *spec, char *err, size_t err_size)
+int config_parse_listen(const char *spec, char host_out[CONFIG_TEXT_MAX], int *port_out, char *err,
+                        size_t err_size)
 {
 	const char *host = "", *port_text;
 	size_t host_length = 0;
@@ -76,8 +77,19 @@ int config_set_listen(struct config *cfg, const char *spec, char *err, size_t er
 	if (config_parse_number(port_text, 1, 65535, &port) < 0)
 		return listen_fail(err, err_size, "port is not a number in 1..65535");
 
-	memcpy(cfg->listen_host, host, host_length);
-	cfg->listen_host[host_length] = '\0';
-	cfg->port = (int)port;
+	memcpy(host_out, host, host_length);
+	host_out[host_length] = '\0';
+	*port_out = (int)port;
+	return 0;
+}
+
+int config_set_listen(struct config *cfg, const char *spec, char *err, size_t err_size)
+{
+	char host[CONFIG_TEXT_MAX];
+	int port;
+	if (config_parse_listen(spec, host, &port, err, err_size) != 0)
+		return -1;
+	memcpy(cfg->listen_host, host, sizeof(host));
+	cfg->port = port;
 	return 0;
 }

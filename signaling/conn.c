@@ -259,7 +259,8 @@ static int format_address(const struct sockaddr *address, char out[CONN_ADDRESS_
 	return -1;
 }
 
-void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address)
+void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address,
+                 enum conn_listener listener)
 {
 	struct conn *conn = calloc(1, sizeof(*conn));
 	if (!conn || format_address(address, conn->address) != 0) {
@@ -268,6 +269,7 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 		return;
 	}
 	conn->server = server;
+	conn->listener = listener;
 	conn->request = malloc(sizeof(*conn->request));
 	if (!conn->request) {
 		free(conn);

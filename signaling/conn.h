@@ -24,6 +24,12 @@ struct sockaddr;
 
 #define CONN_ADDRESS_MAX 46 /* INET6_ADDRSTRLEN */
 
+/* Which listener accepted the connection: the routes it may reach differ. */
+enum conn_listener {
+	CONN_LISTENER_SIGNALING, /* the public port: pages, REST, WebSocket */
+	CONN_LISTENER_METRICS,   /* metrics_listen: /metrics, /healthz, /readyz only */
+};
+
 enum conn_mode {
 	CONN_HTTP,      /* reading requests */
 	CONN_WEBSOCKET, /* upgraded; the session reads */
@@ -35,6 +41,7 @@ struct conn {
 	struct server *server;          /* borrowed */
 	struct bufferevent *bev;        /* owned */
 	char address[CONN_ADDRESS_MAX]; /* client IP as text; key of the per-address count */
+	enum conn_listener listener;
 	enum conn_mode mode;
 	struct http_request *request; /* owned in CONN_HTTP mode: the request being read or
 	                               * answered; NULL once upgraded (conn_drop_request) */
@@ -47,7 +54,8 @@ struct conn {
 };
 
 /* Takes an accepted socket. Closes it on failure. */
-void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address);
+void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address,
+                 enum conn_listener listener);
 
 /* Flush what is queued, then close (see above). Safe to call twice. */
 void conn_close_after_flush(struct conn *conn);

@@ -45,10 +45,16 @@ int64_t server_now(const struct server *server)
 	return server_now_ms(server) / 1000;
 }
 
-static void accept_cb(struct evconnlistener *listener, evutil_socket_t fd, struct sockaddr *address,
-                      int length, void *arg)
+static void accept_signaling_cb(struct evconnlistener *listener, evutil_socket_t fd,
+                                struct sockaddr *address, int length, void *arg)
 {
-	conn_accept(arg, fd, address);
+	conn_accept(arg, fd, address, CONN_LISTENER_SIGNALING);
+}
+
+static void accept_metrics_cb(struct evconnlistener *listener, evutil_socket_t fd,
+                              struct sockaddr *address, int length, void *arg)
+{
+	conn_accept(arg, fd, address, CONN_LISTENER_METRICS);
 }
 
 static void accept_error_cb(struct evconnlistener *listener, void *arg)
@@ -57,40 +63,58 @@ static void accept_error_cb(struct evconnlistener *listener, void *arg)
 	log_warn("accept failed: %s", evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
-static int bind_listener(struct server *server, char *err, size_t err_size)
+/* Binds host:port ("" host = every address) for one kind of listener. */
+static struct evconnlistener *bind_listener(struct server *server, const char *host_text, int port,
+                                            evconnlistener_cb accept, char *err, size_t err_size)
 {
-	const struct config *cfg = server->cfg;
-	char port[8];
-	snprintf(port, sizeof(port), "%d", cfg->port);
+	char port_text[8];
+	snprintf(port_text, sizeof(port_text), "%d", port);
 	struct addrinfo hints = {0}, *found = NULL;
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	const char *host = cfg->listen_host[0] ? cfg->listen_host : NULL;
-	int rc = getaddrinfo(host, port, &hints, &found);
+	const char *host = host_text[0] ? host_text : NULL;
+	int rc = getaddrinfo(host, port_text, &hints, &found);
 	if (rc != 0) {
 		snprintf(err, err_size, "cannot resolve listen address '%s': %s", host ? host : "*",
 		         gai_strerror(rc));
-		return -1;
+		return NULL;
 	}
 	/* Without a host, prefer the IPv6 wildcard, which also takes IPv4. */
 	struct addrinfo *chosen = found;
 	for (struct addrinfo *ai = found; !host && ai; ai = ai->ai_next)
 		if (ai->ai_family == AF_INET6)
 			chosen = ai;
-	server->listener = evconnlistener_new_bind(
-	    server->base, accept_cb, server,
+	struct evconnlistener *listener = evconnlistener_new_bind(
+	    server->base, accept, server,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC, LISTEN_BACKLOG,
 	    chosen->ai_addr, (int)chosen->ai_addrlen);
-	if (!server->listener) {
-		snprintf(err, err_size, "cannot listen on %s:%d: %s", host ? host : "*", cfg->port,
+	if (!listener)
+		snprintf(err, err_size, "cannot listen on %s:%d: %s", host ? host : "*", port,
 		         evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-		freeaddrinfo(found);
-		return -1;
-	}
-	evconnlistener_set_error_cb(server->listener, accept_error_cb);
+	else
+		evconnlistener_set_error_cb(listener, accept_error_cb);
 	freeaddrinfo(found);
-	return 0;
+	return listener;
+}
+
+/* The signaling port, and the metrics port when metrics_listen is set. */
+static int bind_listeners(struct server *server, char *err, size_t err_size)
+{
+	const struct config *cfg = server->cfg;
+	server->listener =
+	    bind_listener(server, cfg->listen_host, cfg->port, accept_signaling_cb, err, err_size);
+	if (!server->listener)
+		return -1;
+	if (!cfg->metrics_listen[0])
+		return 0;
+	char host[CONFIG_TEXT_MAX];
+	int port;
+	if (config_parse_listen(cfg->metrics_listen, host, &port, err, err_size) != 0)
+		return -1;
+	server->metrics_listener =
+	    bind_listener(server, host, port, accept_metrics_cb, err, err_size);
+	return server->metrics_listener ? 0 : -1;
 }
 
 static void maintenance_cb(evutil_socket_t fd, short what, void *arg)
@@ -128,6 +152,10 @@ void server_shutdown(struct server *server)
 		evconnlistener_free(server->listener);
 		server->listener = NULL;
 	}
+	if (server->metrics_listener) {
+		evconnlistener_free(server->metrics_listener);
+		server->metrics_listener = NULL;
+	}
 	for (struct conn *conn = server->connections; conn; conn = conn->next) {
 		if (conn->mode == CONN_WEBSOCKET && conn->session)
 			session_close(conn->session, WS_CLOSE_GOING_AWAY, "server shutting down");
@@ -155,6 +183,7 @@ int server_init(struct server *server, const struct config *cfg, struct store *s
 	server->cfg = cfg;
 	server->store = store;
 	server->keyring = *keyring;
+	server->started_at_ms = server_now_ms(server);
 	hmap_init(&server->sessions_by_id);
 	hmap_init(&server->connections_by_address);
 	room_registry_init(&server->rooms);
@@ -169,7 +198,7 @@ int server_init(struct server *server, const struct config *cfg, struct store *s
 		snprintf(err, err_size, "cannot start %d worker threads", cfg->worker_threads);
 		return -1;
 	}
-	if (bind_listener(server, err, err_size) != 0)
+	if (bind_listeners(server, err, err_size) != 0)
 		return -1;
 
 	server->maintenance_timer = event_new(server->base, -1, EV_PERSIST, maintenance_cb, server);
@@ -207,6 +236,8 @@ void server_free(struct server *server)
 		conn_free(server->connections);
 	if (server->listener)
 		evconnlistener_free(server->listener);
+	if (server->metrics_listener)
+		evconnlistener_free(server->metrics_listener);
 	/* Jobs still queued finish and find their connections gone. */
 	workers_stop(server->workers);
 	if (server->store)

@@ -33,12 +33,14 @@ struct turn_audit_queue {
 };
 
 struct server {
-	const struct config *cfg;        /* borrowed from main */
-	struct event_base *base;         /* owned */
-	struct store *store;             /* borrowed from main; loop thread only */
-	struct token_keyring keyring;    /* signing and verifying keys */
-	struct workers *workers;         /* owned */
-	struct evconnlistener *listener; /* owned; NULL once shutting down */
+	const struct config *cfg;                /* borrowed from main */
+	struct event_base *base;                 /* owned */
+	struct store *store;                     /* borrowed from main; loop thread only */
+	struct token_keyring keyring;            /* signing and verifying keys */
+	struct workers *workers;                 /* owned */
+	struct evconnlistener *listener;         /* owned; NULL once shutting down */
+	struct evconnlistener *metrics_listener; /* owned; NULL without metrics_listen */
+	int64_t started_at_ms;                   /* wall clock at server_init */
 
 	struct hmap sessions_by_id;         /* peer id -> struct session (owned by its conn) */
 	struct hmap connections_by_address; /* address -> count, stored in the pointer */

@@ -385,6 +385,41 @@ static void test_text_after_quote(void **state)
 	expect_error("domain = \"a\" b\n", "line 1: domain: text after the closing quote");
 }
 
+static void test_cert_without_pkey(void **state)
+{
+	expect_error("cert = /etc/icegate/fullchain.pem\n",
+	             "cert and pkey go together: set both for HTTPS, or neither");
+	expect_error("pkey = /etc/icegate/privkey.pem\n",
+	             "cert and pkey go together: set both for HTTPS, or neither");
+}
+
+static void test_cert_with_pkey(void **state)
+{
+	struct config cfg;
+	char err[256];
+	assert_int_equal(parse(&cfg, "cert = a.pem\npkey = b.pem\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.cert, "a.pem");
+	assert_string_equal(cfg.pkey, "b.pem");
+}
+
+static void test_bad_log_format(void **state)
+{
+	expect_error("log_format = xml\n", "line 1: log_format: not one of text, json");
+}
+
+static void test_metrics_listen(void **state)
+{
+	struct config cfg;
+	char err[256];
+	assert_int_equal(parse(&cfg, "metrics_listen = [::1]:9090\n", err, sizeof(err)), 0);
+	assert_string_equal(cfg.metrics_listen, "[::1]:9090");
+	expect_error("metrics_listen = 127.0.0.1:\n", "line 1: metrics_listen: port missing");
+	expect_error("metrics_listen = ::1:9090\n",
+	             "line 1: metrics_listen: an IPv6 address needs brackets: [ADDRESS]:PORT");
+	expect_error("metrics_listen = 127.0.0.1:70000\n",
+	             "line 1: metrics_listen: port is not a number in 1..65535");
+}
+
 static void test_bad_listen_host(void **state)
 {
 	expect_error("listen_host = 127.0.0.1/8\n",
@@ -505,7 +540,7 @@ static void test_shipped_file_documents_the_defaults(void **state)
 	free(text);
 	free(uncommented);
 	assert_int_equal(rc, 0);
-	assert_int_equal(options, 34); /* every option of struct config */
+	assert_int_equal(options, 39); /* every option of struct config */
 	assert_memory_equal(&cfg, &defaults, sizeof(cfg));
 }
 
@@ -661,6 +696,10 @@ int main(void)
 	    cmocka_unit_test(test_unterminated_quote),
 	    cmocka_unit_test(test_text_after_quote),
 	    cmocka_unit_test(test_bad_listen_host),
+	    cmocka_unit_test(test_cert_without_pkey),
+	    cmocka_unit_test(test_cert_with_pkey),
+	    cmocka_unit_test(test_bad_log_format),
+	    cmocka_unit_test(test_metrics_listen),
 	    cmocka_unit_test(test_error_never_shows_the_value),
 	    cmocka_unit_test(test_config_set_unknown_key),
 	    cmocka_unit_test(test_load_missing_file),

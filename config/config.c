@@ -129,7 +129,6 @@ void config_defaults(struct config *cfg)
 	cfg->turn_secret_window = 86400;
 	cfg->worker_threads = 2;
 	cfg->user_poll_interval_ms = 500;
-	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "icegate.sock");
 	snprintf(cfg->log_level, sizeof(cfg->log_level), "info");
 	snprintf(cfg->log_format, sizeof(cfg->log_format), "text");
 }

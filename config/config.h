@@ -65,7 +65,7 @@ struct config {
 	char metrics_listen[CONFIG_TEXT_MAX]; /* "HOST:PORT" for /metrics, /healthz, /readyz;
 	                                       * "" = /metrics on the signaling port */
 	char control_socket[CONFIG_PATH_MAX]; /* Unix socket for icegatectl's live commands;
-	                                       * "" = none; default "icegate.sock" */
+	                                       * "" = db_path + ".sock"; "off" = none */
 
 	/* process */
 	int worker_threads;        /* argon2 and bulk DB work; default 2 */
@@ -104,6 +104,12 @@ int config_check_turnserver(const struct config *cfg, const char *turnserver_con
 /* Reads cfg->turnserver_conf and checks it as above; -1 with the reason in
  * report when it cannot be read or turnserver_conf is "". */
 int config_check_turnserver_file(const struct config *cfg, char *report, size_t report_size);
+
+/* The control socket's path: control_socket, or db_path + ".sock" when that
+ * is "". Returns 0, 1 when live commands are off ("off"), or -1 when the
+ * path does not fit a Unix socket address (err says so). */
+int config_control_socket_path(const struct config *cfg, char *out, size_t out_size, char *err,
+                               size_t err_size);
 
 /* Read and parse a file. A missing file is an error (the caller decides
  * whether a missing default file is fine). Returns 0 or -1 with err filled. */

@@ -420,6 +420,27 @@ static void test_metrics_listen(void **state)
 	             "line 1: metrics_listen: port is not a number in 1..65535");
 }
 
+static void test_control_socket_path(void **state)
+{
+	struct config cfg;
+	char path[256], err[256];
+	config_defaults(&cfg);
+	snprintf(cfg.db_path, sizeof(cfg.db_path), "/var/lib/icegate/icegate.db");
+	assert_int_equal(config_control_socket_path(&cfg, path, sizeof(path), err, sizeof(err)), 0);
+	assert_string_equal(path, "/var/lib/icegate/icegate.db.sock");
+	snprintf(cfg.control_socket, sizeof(cfg.control_socket), "/run/icegate/ctl.sock");
+	assert_int_equal(config_control_socket_path(&cfg, path, sizeof(path), err, sizeof(err)), 0);
+	assert_string_equal(path, "/run/icegate/ctl.sock");
+	snprintf(cfg.control_socket, sizeof(cfg.control_socket), "off");
+	assert_int_equal(config_control_socket_path(&cfg, path, sizeof(path), err, sizeof(err)), 1);
+	/* A Unix socket path holds at most 107 bytes. */
+	memset(cfg.control_socket, 'a', 120);
+	cfg.control_socket[120] = '\0';
+	assert_int_equal(config_control_socket_path(&cfg, path, sizeof(path), err, sizeof(err)),
+	                 -1);
+	assert_non_null(strstr(err, "longer than 107 bytes"));
+}
+
 static void test_bad_listen_host(void **state)
 {
 	expect_error("listen_host = 127.0.0.1/8\n",
@@ -697,6 +718,7 @@ int main(void)
 	    cmocka_unit_test(test_text_after_quote),
 	    cmocka_unit_test(test_bad_listen_host),
 	    cmocka_unit_test(test_cert_without_pkey),
+	    cmocka_unit_test(test_control_socket_path),
 	    cmocka_unit_test(test_cert_with_pkey),
 	    cmocka_unit_test(test_bad_log_format),
 	    cmocka_unit_test(test_metrics_listen),

@@ -277,9 +277,12 @@ static enum token_error check_claims(const struct token_keyring *ring, const jso
 	present = claim_integer(payload, "nbf", &claims->not_before);
 	if (present < 0)
 		return TOKEN_BAD_CLAIMS;
+	/* Without nbf a token is valid from its iat, and not before: one
+	 * issued in the future (an iat in milliseconds, say) waits like one
+	 * with that nbf instead of passing with claims that say otherwise. */
 	if (present == 0)
 		claims->not_before = claims->issued_at;
-	else if (now + leeway < claims->not_before)
+	if (now + leeway < claims->not_before)
 		return TOKEN_NOT_YET_VALID;
 
 	const json_t *iss = json_object_get(payload, "iss");

@@ -67,6 +67,16 @@ static ssize_t ws_recv(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, in
 			available = 0;
 			break;
 		case WS_FRAME_ACCEPTED:
+			/* wslay checks the UTF-8 of a close reason per piece it
+			 * reads, skipping each piece's first two bytes as if they
+			 * were the code: a reason cut in pieces would escape the
+			 * check and be echoed back. A control frame (at most 139
+			 * bytes) therefore goes to wslay whole. */
+			if ((head.opcode & 0x8) &&
+			    available < head.head_length + head.payload_length) {
+				available = 0;
+				break;
+			}
 			ws->frame_remaining = head.head_length + head.payload_length;
 			break;
 		}

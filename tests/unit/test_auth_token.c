@@ -409,6 +409,20 @@ static void test_nbf_within_leeway(void **state)
 	assert_int_equal(verify_payload(payload), TOKEN_OK);
 }
 
+/* Found by fuzz_auth_token: without nbf, a token whose iat lies in the
+ * future (milliseconds instead of seconds) was accepted at once. */
+static void test_iat_in_future_without_nbf(void **state)
+{
+	json_t *payload = good_payload();
+	json_object_del(payload, "nbf");
+	json_object_set_new(payload, "iat", json_integer((json_int_t)NOW * 1000));
+	assert_int_equal(verify_payload(payload), TOKEN_NOT_YET_VALID);
+	payload = good_payload();
+	json_object_del(payload, "nbf");
+	json_object_set_new(payload, "iat", json_integer(NOW + LEEWAY));
+	assert_int_equal(verify_payload(payload), TOKEN_OK);
+}
+
 static void test_nbf_not_integer(void **state)
 {
 	json_t *payload = good_payload();
@@ -730,6 +744,7 @@ int main(void)
 	    cmocka_unit_test(test_expired_within_leeway),
 	    cmocka_unit_test(test_nbf_in_future),
 	    cmocka_unit_test(test_nbf_within_leeway),
+	    cmocka_unit_test(test_iat_in_future_without_nbf),
 	    cmocka_unit_test(test_nbf_not_integer),
 	    cmocka_unit_test(test_wrong_issuer),
 	    cmocka_unit_test(test_missing_issuer),

@@ -692,6 +692,18 @@ static void test_close_reason_invalid_utf8_1007(void **state)
 	expect_failed(f, send_close(f, 1000, "\xff", 1), WS_CLOSE_INVALID_PAYLOAD);
 }
 
+/* Found by fuzz_http_ws_conn: wslay skips the first two bytes of every
+ * piece of a close frame it reads when checking the reason's UTF-8, so a
+ * reason whose bad byte starts a later piece was echoed back unchecked. */
+static void test_close_reason_invalid_utf8_in_pieces_1007(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char frame[64];
+	size_t n = encode_frame(frame, FIN | OP_CLOSE, 1, 5, "\x03\xe8ok\xf2", 5);
+	assert_int_equal(send_raw(f, frame, n - 1), WS_OPEN);
+	expect_failed(f, send_raw(f, frame + n - 1, 1), WS_CLOSE_INVALID_PAYLOAD);
+}
+
 static void test_valid_close_echoed(void **state)
 {
 	struct fixture *f = *state;
@@ -918,6 +930,7 @@ int main(void)
 	    T(test_close_code_2999_1002),
 	    T(test_close_one_byte_payload_1002),
 	    T(test_close_reason_invalid_utf8_1007),
+	    T(test_close_reason_invalid_utf8_in_pieces_1007),
 	    T(test_valid_close_echoed),
 	    T(test_application_close_code_echoed),
 	    T(test_empty_close_reported_as_1005),

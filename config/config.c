@@ -242,6 +242,46 @@ static int option_apply(struct config *cfg, const struct option *option, const c
 	return -1;
 }
 
+/* Bytes of the option's field that hold its value (text: up to its NUL). */
+static size_t option_value_size(const struct option *option, const struct config *cfg)
+{
+	const char *field = (const char *)cfg + option->offset;
+	switch (option->kind) {
+	case OPTION_INT:
+	case OPTION_BOOL:
+		return sizeof(int);
+	case OPTION_SIZE:
+		return sizeof(size_t);
+	default:
+		return strlen(field) + 1;
+	}
+}
+
+const char *config_next_difference(const struct config *a, const struct config *b, size_t *position)
+{
+	while (*position < sizeof(options) / sizeof(options[0])) {
+		const struct option *option = &options[(*position)++];
+		size_t size = option_value_size(option, a);
+		if (size != option_value_size(option, b) ||
+		    memcmp((const char *)a + option->offset, (const char *)b + option->offset,
+		           size) != 0)
+			return option->name;
+	}
+	return NULL;
+}
+
+int config_copy_option(struct config *to, const struct config *from, const char *name)
+{
+	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+		if (strcmp(options[i].name, name) != 0)
+			continue;
+		memcpy((char *)to + options[i].offset, (const char *)from + options[i].offset,
+		       option_value_size(&options[i], from));
+		return 0;
+	}
+	return -1;
+}
+
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t err_size)
 {
 	for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {

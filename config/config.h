@@ -104,12 +104,27 @@ int config_check_turnserver(const struct config *cfg, const char *turnserver_con
 /* Reads cfg->turnserver_conf and checks it as above; -1 with the reason in
  * report when it cannot be read or turnserver_conf is "". */
 int config_check_turnserver_file(const struct config *cfg, char *report, size_t report_size);
+/* The cert= and pkey= files named in cfg->turnserver_conf (coturn's TLS
+ * certificate for turns:), each "" when unset, as written in the file.
+ * Returns 0, or -1 with err filled when the file cannot be read. */
+int config_turnserver_tls_files(const struct config *cfg, char *cert, char *pkey, size_t size,
+                                char *err, size_t err_size);
 
 /* The control socket's path: control_socket, or db_path + ".sock" when that
  * is "". Returns 0, 1 when live commands are off ("off"), or -1 when the
  * path does not fit a Unix socket address (err says so). */
 int config_control_socket_path(const struct config *cfg, char *out, size_t out_size, char *err,
                                size_t err_size);
+
+/* The options whose values differ between a and b, one per call, in the
+ * order of the option table: start with *position = 0; NULL after the last.
+ * For reporting what a reload changed (names only: values may be secret). */
+const char *config_next_difference(const struct config *a, const struct config *b,
+                                   size_t *position);
+
+/* Copies option name's value from from into to. Returns 0, or -1 for an
+ * unknown name. */
+int config_copy_option(struct config *to, const struct config *from, const char *name);
 
 /* Read and parse a file. A missing file is an error (the caller decides
  * whether a missing default file is fine). Returns 0 or -1 with err filled. */

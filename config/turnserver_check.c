@@ -32,7 +32,9 @@ struct turnserver_facts {
 	int no_auth;            /* present and on */
 	int has_userdb;
 	char userdb[TURNSERVER_LINE_MAX];
-	char other_database[32]; /* the last option naming a non-SQLite database */
+	char other_database[32];        /* the last option naming a non-SQLite database */
+	char cert[TURNSERVER_LINE_MAX]; /* TLS certificate file, "" when unset */
+	char pkey[TURNSERVER_LINE_MAX]; /* its private key, "" when unset */
 };
 
 struct report {
@@ -102,6 +104,10 @@ static void note_option(struct turnserver_facts *facts, const char *key, const c
 		facts->lt_cred_mech = flag_value(value) != 0;
 	} else if (strcmp(key, "no-auth") == 0) {
 		facts->no_auth = flag_value(value) != 0;
+	} else if (strcmp(key, "cert") == 0) {
+		snprintf(facts->cert, sizeof(facts->cert), "%s", value);
+	} else if (strcmp(key, "pkey") == 0) {
+		snprintf(facts->pkey, sizeof(facts->pkey), "%s", value);
 	} else if (strcmp(key, "userdb") == 0 || strcmp(key, "db") == 0) {
 		facts->has_userdb = 1;
 		snprintf(facts->userdb, sizeof(facts->userdb), "%s", value);
@@ -242,37 +248,69 @@ int config_check_turnserver(const struct config *cfg, const char *turnserver_con
 	return result;
 }
 
-int config_check_turnserver_file(const struct config *cfg, char *report, size_t report_size)
+/* Reads cfg->turnserver_conf into a new buffer (*text, *length bytes).
+ * Returns 0, or -1 with the reason in err. */
+static int read_turnserver_file(const struct config *cfg, char **text, size_t *length, char *err,
+                                size_t err_size)
 {
 	if (cfg->turnserver_conf[0] == '\0') {
-		snprintf(report, report_size, "turnserver_conf is not set");
+		snprintf(err, err_size, "turnserver_conf is not set");
 		return -1;
 	}
 	FILE *file = fopen(cfg->turnserver_conf, "r");
 	if (!file) {
-		snprintf(report, report_size, "%s: %s", cfg->turnserver_conf, strerror(errno));
+		snprintf(err, err_size, "%s: %s", cfg->turnserver_conf, strerror(errno));
 		return -1;
 	}
-	char *text = malloc(TURNSERVER_FILE_MAX + 1);
-	if (!text) {
+	*text = malloc(TURNSERVER_FILE_MAX + 1);
+	if (!*text) {
 		fclose(file);
-		snprintf(report, report_size, "%s: out of memory", cfg->turnserver_conf);
+		snprintf(err, err_size, "%s: out of memory", cfg->turnserver_conf);
 		return -1;
 	}
-	size_t length = fread(text, 1, TURNSERVER_FILE_MAX + 1, file);
+	*length = fread(*text, 1, TURNSERVER_FILE_MAX + 1, file);
 	int read_error = ferror(file);
 	fclose(file);
-	int result;
 	if (read_error) {
-		snprintf(report, report_size, "%s: read error", cfg->turnserver_conf);
-		result = -1;
+		free(*text);
+		snprintf(err, err_size, "%s: read error", cfg->turnserver_conf);
+		return -1;
+	}
+	return 0;
+}
+
+int config_turnserver_tls_files(const struct config *cfg, char *cert, char *pkey, size_t size,
+                                char *err, size_t err_size)
+{
+	char *text;
+	size_t length;
+	if (read_turnserver_file(cfg, &text, &length, err, err_size) != 0)
+		return -1;
+	struct turnserver_facts *facts = malloc(sizeof(*facts));
+	int result = facts ? parse_text(facts, text, length) : -1;
+	if (result == 0) {
+		snprintf(cert, size, "%s", facts->cert);
+		snprintf(pkey, size, "%s", facts->pkey);
 	} else {
-		result = config_check_turnserver(cfg, text, length, report, report_size);
-		if (result < 0) {
-			char reason[256];
-			snprintf(reason, sizeof(reason), "%s", report);
-			snprintf(report, report_size, "%s: %s", cfg->turnserver_conf, reason);
-		}
+		snprintf(err, err_size, "%s: %s", cfg->turnserver_conf,
+		         facts ? "not a readable coturn configuration" : "out of memory");
+	}
+	free(facts);
+	free(text);
+	return result;
+}
+
+int config_check_turnserver_file(const struct config *cfg, char *report, size_t report_size)
+{
+	char *text;
+	size_t length;
+	if (read_turnserver_file(cfg, &text, &length, report, report_size) != 0)
+		return -1;
+	int result = config_check_turnserver(cfg, text, length, report, report_size);
+	if (result < 0) {
+		char reason[256];
+		snprintf(reason, sizeof(reason), "%s", report);
+		snprintf(report, report_size, "%s: %s", cfg->turnserver_conf, reason);
 	}
 	free(text);
 	return result;

@@ -1,7 +1,8 @@
 /*
  * ctl.h: what icegatectl's command files share. Each command family (user,
- * token, turn, apikey, secret) is one file exporting one entry point with the same shape, listed in
- * main.c's command table; inside a family, each subcommand is one row of that
+ * token, turn, apikey, secret, status, sessions, rooms, doctor) is one file
+ * exporting one entry point with the same shape, listed in main.c's command
+ * table; inside a family, each subcommand is one row of that
  * file's own table. Errors are printed once, here, as "icegatectl: ...", and
  * turned into the exit codes scripts rely on.
  */
@@ -19,8 +20,9 @@
 enum ctl_exit { CTL_OK = 0, CTL_FAILURE = 1, CTL_USAGE = 2 };
 
 struct ctl {
-	struct config cfg;   /* defaults, then -c FILE, then --db */
-	struct store *store; /* owned; NULL until a command needs it */
+	struct config cfg;       /* defaults, then -c FILE, then --db */
+	struct store *store;     /* owned; NULL until a command needs it */
+	const char *config_path; /* borrowed from argv: the -c FILE, or NULL */
 };
 
 /* A command family's entry point. argv[0] is the family's name ("user");
@@ -36,6 +38,12 @@ int ctl_cmd_turn(struct ctl *ctl, int argc, char **argv);
 int ctl_turn_list_revoked(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_apikey(struct ctl *ctl, int argc, char **argv);
 int ctl_cmd_secret(struct ctl *ctl, int argc, char **argv);
+/* The live commands, answered by the running daemon over its control socket. */
+int ctl_cmd_status(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_sessions(struct ctl *ctl, int argc, char **argv);
+int ctl_cmd_rooms(struct ctl *ctl, int argc, char **argv);
+/* Checks the installation and says what to fix (cmd_doctor.c). */
+int ctl_cmd_doctor(struct ctl *ctl, int argc, char **argv);
 
 /* Prints "icegatectl: <message>" on stderr; returns CTL_FAILURE. */
 int ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -101,6 +109,36 @@ int ctl_name_argument(const struct ctl_options *options, int argc, char **argv);
 /* For a list subcommand ("user list"): takes only --json, setting *json.
  * Returns 0, or -1 after printing a usage error. */
 int ctl_list_options(const char *command, int argc, char **argv, int *json);
+
+/* ---- the running daemon's control socket (control_client.c) ---- */
+
+enum ctl_control_result {
+	CTL_CONTROL_ANSWERED,    /* *reply holds the daemon's answer */
+	CTL_CONTROL_OFF,         /* control_socket = off */
+	CTL_CONTROL_NOT_RUNNING, /* no socket, or nobody listening on it */
+	CTL_CONTROL_DENIED,      /* the socket's permissions or the daemon refused us */
+	CTL_CONTROL_FAILED,      /* timeout, broken reply, ... */
+};
+/* Sends request (borrowed) as one line and reads the one-line reply into
+ * *reply (a new reference to a JSON object, which may be an error reply
+ * {"error","message"}). Any other result leaves *reply NULL and fills err
+ * with what happened and what to check. */
+enum ctl_control_result ctl_control_call(const struct config *cfg, const json_t *request,
+                                         json_t **reply, char *err, size_t err_size);
+/* ctl_control_call for a live command: request is stolen; returns CTL_OK
+ * with *reply, or CTL_FAILURE after printing why the daemon could not be
+ * asked. */
+int ctl_control_request(struct ctl *ctl, json_t *request, json_t **reply);
+/* Asks the daemon (request is stolen) and shows the answer: the reply's
+ * field (an array; the whole reply when field is NULL) as indented JSON
+ * with json, else through print. Returns the exit code. */
+int ctl_control_show(struct ctl *ctl, json_t *request, const char *field, int json,
+                     void (*print)(const json_t *value));
+/* The reply's "error" code, or NULL when it is not an error reply. */
+const char *ctl_reply_error(const json_t *reply);
+/* Prints an error reply's message and returns its exit code: CTL_USAGE for
+ * bad_request (the request was malformed), else CTL_FAILURE. */
+int ctl_reply_failure(const json_t *reply);
 
 /* Reads a new password into out (room for PASSWORD_MAX_LENGTH + 1 bytes):
  * with from_stdin, all of standard input minus one trailing newline;

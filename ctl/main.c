@@ -1,8 +1,10 @@
 /*
  * main.c: icegatectl's entry point, the administration tool for icegate. It
  * reads the same configuration as the daemon (to find the same database),
- * then runs one command from the table below against the store directly; a
- * running daemon picks the changes up by itself. Exit codes: 0 success, 1 the
+ * then runs one command from the table below: most work on the store
+ * directly, and a running daemon picks the changes up by itself; the live
+ * ones (status, sessions, rooms) ask the running daemon over its control
+ * socket. Exit codes: 0 success, 1 the
  * command failed, 2 the command line was wrong.
  */
 #include "ctl/ctl.h"
@@ -15,7 +17,7 @@ static const char usage_text[] =
     "usage: icegatectl [options] COMMAND [arguments]\n"
     "\n"
     "Administers icegate's users, tokens, TURN credentials, API keys and JWT secret\n"
-    "in its database.\n"
+    "in its database, and shows and controls the running daemon.\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   read the daemon's configuration file (for db_path, secret)\n"
@@ -56,14 +58,30 @@ static const char usage_text[] =
     "                      signed with the old one stay valid until they expire,\n"
     "                      unless --now. Also updates the TURN secrets\n"
     "\n"
+    "Commands for the running daemon (through its control socket, control_socket):\n"
+    "  status [--json]     version, uptime, listening addresses, connections,\n"
+    "                      sessions, rooms and peers\n"
+    "  sessions list [--room ROOM] [--json]\n"
+    "                      WebSocket sessions: peer id, user, roles, room, address,\n"
+    "                      connection time, messages in/out\n"
+    "  sessions kick ID    close one session (4403 \"kicked by an administrator\")\n"
+    "  sessions kick --user NAME\n"
+    "                      close every session of NAME (0 closed is not an error)\n"
+    "  rooms list [--json] rooms with their peer and sender counts\n"
+    "  doctor [--turnserver-conf FILE]\n"
+    "                      check the configuration, coturn's turnserver.conf, file\n"
+    "                      permissions, certificates, the database and the daemon,\n"
+    "                      and say what to fix (exit 1 when something fails)\n"
+    "\n"
     "Exit status: 0 on success, 1 if the command failed, 2 on a usage error.\n";
 
 static const struct {
 	const char *name;
 	ctl_command_fn run;
 } commands[] = {
-    {"user", ctl_cmd_user},     {"token", ctl_cmd_token},   {"turn", ctl_cmd_turn},
-    {"apikey", ctl_cmd_apikey}, {"secret", ctl_cmd_secret},
+    {"user", ctl_cmd_user},         {"token", ctl_cmd_token},   {"turn", ctl_cmd_turn},
+    {"apikey", ctl_cmd_apikey},     {"secret", ctl_cmd_secret}, {"status", ctl_cmd_status},
+    {"sessions", ctl_cmd_sessions}, {"rooms", ctl_cmd_rooms},   {"doctor", ctl_cmd_doctor},
 };
 
 enum { OPTION_DB = 256, OPTION_VERSION };
@@ -99,6 +117,7 @@ static int parse_global_options(struct ctl *ctl, int argc, char **argv)
 		case 'c':
 			if (config_load_file(&ctl->cfg, optarg, err, sizeof(err)) != 0)
 				return ctl_fail("%s", err);
+			ctl->config_path = optarg;
 			break;
 		case OPTION_DB:
 			db_path = optarg;

@@ -5,13 +5,18 @@
  * "did another process commit?").
  *
  * An open store is always fully migrated and writable: a file we cannot write
- * is refused at open rather than failing on the first login.
+ * is refused at open rather than failing on the first login. A new database
+ * is created readable by its owner only (SQLite gives the -wal and -shm files
+ * the same mode): it holds password hashes, refresh tokens and TURN secrets.
  */
 #include "db/store_internal.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Switches the file to WAL so readers (the daemon) never wait for writers
  * (icegatectl), and checks that the switch took. */
@@ -72,12 +77,30 @@ static int store_configure(struct store *store)
 	return store_read_data_version(store, &store->data_version);
 }
 
+/* Creates the database file with mode 0600 if it does not exist yet, so
+ * SQLite never creates it with the process's umask. An existing file keeps
+ * its mode: the operator may have chosen it. */
+static int store_create_private_file(const char *path, char *err, size_t err_size)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, err_size, "cannot open database '%s': %s", path, strerror(errno));
+	return -1;
+}
+
 struct store *store_open(const char *path, char *err, size_t err_size)
 {
 	if (!path || !*path) {
 		snprintf(err, err_size, "database path is empty");
 		return NULL;
 	}
+	if (store_create_private_file(path, err, err_size) < 0)
+		return NULL;
 	struct store *store = calloc(1, sizeof(*store));
 	if (!store) {
 		snprintf(err, err_size, "opening database '%s': out of memory", path);

@@ -1,7 +1,7 @@
 /*
- * conn.c: the life of one TCP connection: accept, read requests with
- * deadlines, dispatch them, upgrade to WebSocket, and close without losing the
- * last bytes we sent.
+ * conn.c: the life of one TCP connection: accept (telling TLS from plain
+ * HTTP on a TLS port), read requests with deadlines, dispatch them, upgrade to
+ * WebSocket, and close without losing the last bytes we sent.
  */
 #include "signaling/conn.h"
 
@@ -10,6 +10,7 @@
 #include "signaling/routes.h"
 #include "signaling/server.h"
 #include "signaling/session.h"
+#include "tls/tls_bufferevent.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -62,8 +63,12 @@ void conn_free(struct conn *conn)
 	conn_drop_request(conn);
 	if (conn->timer)
 		event_free(conn->timer);
+	if (conn->first_byte_event)
+		event_free(conn->first_byte_event);
 	if (conn->bev)
 		bufferevent_free(conn->bev);
+	else if (conn->fd >= 0)
+		evutil_closesocket(conn->fd);
 	count_address(conn->server, conn->address, -1);
 	conn->server->connection_count--;
 	if (conn->prev)
@@ -80,6 +85,7 @@ static void shut_write_side(struct conn *conn)
 	if (conn->write_shut)
 		return;
 	conn->write_shut = 1;
+	tls_bufferevent_close_notify(conn->bev);
 	shutdown(bufferevent_getfd(conn->bev), SHUT_WR);
 	arm_timer(conn, LINGER_SECONDS);
 }
@@ -88,6 +94,10 @@ void conn_close_after_flush(struct conn *conn)
 {
 	if (conn->mode == CONN_CLOSING)
 		return;
+	if (conn->mode == CONN_SNIFFING) {
+		conn_free(conn); /* nothing was sent, nothing to flush */
+		return;
+	}
 	conn->mode = CONN_CLOSING;
 	if (conn->session) {
 		session_free(conn->session);
@@ -123,6 +133,7 @@ void conn_reply(struct conn *conn, int status, const char *content_type, const c
 	int keep_alive = conn->request->keep_alive && status < 500 && !conn->server->shutting_down;
 	http_respond(bufferevent_get_output(conn->bev), status, content_type, extra_headers, body,
 	             length, keep_alive);
+	metrics_count_http_status(&conn->server->metrics, status);
 	int was_async = conn->awaiting_response;
 	finish_response(conn, keep_alive);
 	/* A reply from a worker's callback must restart reading ourselves;
@@ -148,6 +159,7 @@ void conn_reply_error(struct conn *conn, int status, const char *error, const ch
 	int keep_alive = conn->request->keep_alive && status < 500 && !conn->server->shutting_down;
 	http_respond_error(bufferevent_get_output(conn->bev), status, error, description, "",
 	                   keep_alive);
+	metrics_count_http_status(&conn->server->metrics, status);
 	int was_async = conn->awaiting_response;
 	finish_response(conn, keep_alive);
 	if (was_async && conn->mode == CONN_HTTP)
@@ -206,6 +218,8 @@ static void read_cb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(bufferevent_get_input(bev),
 		               evbuffer_get_length(bufferevent_get_input(bev)));
 		break;
+	case CONN_SNIFFING:
+		break; /* no bev yet */
 	}
 }
 
@@ -219,14 +233,21 @@ static void write_cb(struct bufferevent *bev, void *arg)
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *conn = arg;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		/* Failed handshakes are mostly scanners: not worth more than debug. */
+		if ((what & BEV_EVENT_ERROR) && conn->tls) {
+			char reason[128];
+			tls_bufferevent_last_error(bev, reason, sizeof(reason));
+			log_debug("TLS connection from %s ended: %s", conn->address, reason);
+		}
 		conn_free(conn);
+	}
 }
 
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn *conn = arg;
-	if (conn->mode == CONN_CLOSING) {
+	if (conn->mode == CONN_CLOSING || conn->mode == CONN_SNIFFING) {
 		conn_free(conn);
 		return;
 	}
@@ -259,38 +280,12 @@ static int format_address(const struct sockaddr *address, char out[CONN_ADDRESS_
 	return -1;
 }
 
-void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address,
-                 enum conn_listener listener)
+/* A connection whose bufferevent exists starts reading requests, unless its
+ * address already holds too many connections. */
+static void start_http(struct conn *conn)
 {
-	struct conn *conn = calloc(1, sizeof(*conn));
-	if (!conn || format_address(address, conn->address) != 0) {
-		free(conn);
-		evutil_closesocket(fd);
-		return;
-	}
-	conn->server = server;
-	conn->listener = listener;
-	conn->request = malloc(sizeof(*conn->request));
-	if (!conn->request) {
-		free(conn);
-		evutil_closesocket(fd);
-		return;
-	}
-	http_request_init(conn->request);
-	conn->bev = bufferevent_socket_new(server->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	conn->timer = evtimer_new(server->base, timer_cb, conn);
-	server->connection_count++;
-	count_address(server, conn->address, +1);
-	conn->next = server->connections;
-	if (conn->next)
-		conn->next->prev = conn;
-	server->connections = conn;
-	if (!conn->bev || !conn->timer) {
-		if (!conn->bev)
-			evutil_closesocket(fd);
-		conn_free(conn);
-		return;
-	}
+	struct server *server = conn->server;
+	conn->mode = CONN_HTTP;
 	bufferevent_setcb(conn->bev, read_cb, write_cb, event_cb, conn);
 	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
 
@@ -302,9 +297,105 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 		http_respond_error(bufferevent_get_output(conn->bev), 429, "too_many_connections",
 		                   "too many connections from this address", "Retry-After: 10\r\n",
 		                   0);
+		metrics_count_http_status(&server->metrics, 429);
 		conn_close_after_flush(conn);
+	}
+}
+
+/* A plain HTTP client on the TLS port (http:// or ws:// instead of https://
+ * or wss://) gets a plain-text answer it can show, instead of TLS garbage or
+ * silence (nginx answers the same mistake with its status 497). */
+static void refuse_plain_http(struct conn *conn)
+{
+	static const char body[] = "this port speaks HTTPS; use https:// or wss://\n";
+	conn->bev = bufferevent_socket_new(conn->server->base, conn->fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!conn->bev) {
+		conn_free(conn);
 		return;
 	}
-	/* A new connection gets as long for its first request as a head gets. */
+	log_debug("plain HTTP from %s on the TLS port: refused", conn->address);
+	conn->mode = CONN_HTTP;
+	bufferevent_setcb(conn->bev, read_cb, write_cb, event_cb, conn);
+	http_respond(bufferevent_get_output(conn->bev), 400, "text/plain; charset=utf-8", "", body,
+	             sizeof(body) - 1, 0);
+	metrics_count_http_status(&conn->server->metrics, 400);
+	conn_close_after_flush(conn);
+}
+
+static void first_byte_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	enum tls_first_byte first = tls_peek_first_byte(fd);
+	if (first == TLS_FIRST_BYTE_PENDING) {
+		event_add(conn->first_byte_event, NULL);
+		return;
+	}
+	event_free(conn->first_byte_event);
+	conn->first_byte_event = NULL;
+	if (first == TLS_FIRST_BYTE_CLOSED) {
+		conn_free(conn);
+		return;
+	}
+	if (first == TLS_FIRST_BYTE_OTHER) {
+		refuse_plain_http(conn);
+		return;
+	}
+	conn->bev = tls_bufferevent_accept(conn->server->base, fd, &conn->server->tls);
+	if (!conn->bev) {
+		conn->fd = -1; /* closed or lost by the failed accept */
+		log_warn("cannot start TLS for %s: out of memory", conn->address);
+		conn_free(conn);
+		return;
+	}
+	conn->tls = 1;
+	start_http(conn);
+}
+
+void conn_accept(struct server *server, evutil_socket_t fd, const struct sockaddr *address,
+                 enum conn_listener listener)
+{
+	struct conn *conn = calloc(1, sizeof(*conn));
+	if (!conn || format_address(address, conn->address) != 0) {
+		free(conn);
+		evutil_closesocket(fd);
+		return;
+	}
+	conn->server = server;
+	conn->listener = listener;
+	conn->fd = fd;
+	conn->request = malloc(sizeof(*conn->request));
+	if (!conn->request) {
+		free(conn);
+		evutil_closesocket(fd);
+		return;
+	}
+	http_request_init(conn->request);
+	conn->timer = evtimer_new(server->base, timer_cb, conn);
+	server->connection_count++;
+	count_address(server, conn->address, +1);
+	conn->next = server->connections;
+	if (conn->next)
+		conn->next->prev = conn;
+	server->connections = conn;
+	if (!conn->timer) {
+		conn_free(conn); /* closes fd */
+		return;
+	}
+	/* A new connection gets as long for its first request (TLS handshake
+	 * included) as a head gets. */
 	arm_timer(conn, REQUEST_HEAD_SECONDS);
+
+	if (listener == CONN_LISTENER_SIGNALING && server->tls.current) {
+		conn->mode = CONN_SNIFFING;
+		conn->first_byte_event = event_new(server->base, fd, EV_READ, first_byte_cb, conn);
+		if (!conn->first_byte_event || event_add(conn->first_byte_event, NULL) != 0)
+			conn_free(conn);
+		return;
+	}
+	conn->bev = bufferevent_socket_new(server->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!conn->bev) {
+		conn_free(conn);
+		return;
+	}
+	start_http(conn);
 }

@@ -7,6 +7,11 @@
  * conn_close_after_flush: the last response or close frame is flushed, the
  * write side is shut, and what the client still sends is read and discarded
  * for a moment, so the client reads our last words instead of a reset.
+ *
+ * On the signaling port with TLS on, a connection first waits for its first
+ * byte: a TLS handshake gets an OpenSSL bufferevent and then lives as above;
+ * anything else is a plain HTTP client on the wrong scheme and gets a plain
+ * 400 saying so. Over TLS the close also sends close_notify.
  */
 #ifndef ICEGATE_SIGNALING_CONN_H
 #define ICEGATE_SIGNALING_CONN_H
@@ -34,12 +39,16 @@ enum conn_mode {
 	CONN_HTTP,      /* reading requests */
 	CONN_WEBSOCKET, /* upgraded; the session reads */
 	CONN_CLOSING,   /* flushing, then lingering; input is discarded */
+	CONN_SNIFFING,  /* TLS port: waiting for the first byte; no bev yet */
 };
 
 struct conn {
 	struct conn *next, *prev;       /* in server->connections */
 	struct server *server;          /* borrowed */
-	struct bufferevent *bev;        /* owned */
+	struct bufferevent *bev;        /* owned; NULL while sniffing */
+	evutil_socket_t fd;             /* the socket: owned here until bev exists, then by bev */
+	struct event *first_byte_event; /* owned while sniffing: the socket turned readable */
+	int tls;                        /* bev speaks TLS */
 	char address[CONN_ADDRESS_MAX]; /* client IP as text; key of the per-address count */
 	enum conn_listener listener;
 	enum conn_mode mode;

@@ -1,12 +1,14 @@
 /*
  * main.c: icegate's entry point. Reads the configuration (defaults, then the
  * file given with -c, then flags, so flags always win), opens the store, loads
- * the signing key, and runs the server until SIGTERM or SIGINT.
+ * the signing key, and runs the server until SIGTERM or SIGINT. SIGHUP reads
+ * the configuration again from the same sources (signaling/reload.h).
  */
 #include "auth/secret.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "db/store.h"
+#include "signaling/reload.h"
 #include "signaling/server.h"
 
 #include <getopt.h>
@@ -32,7 +34,8 @@ static const char usage_text[] =
     "  -h, --help            show this help\n"
     "  -V, --version         show the version\n"
     "\n"
-    "Flags override the configuration file, whatever their order.\n";
+    "Flags override the configuration file, whatever their order. SIGHUP reads\n"
+    "the file and the certificate again; options that need a restart say so.\n";
 
 enum { OPTION_DB = 256, OPTION_WEB_ROOT, OPTION_SET };
 
@@ -77,14 +80,20 @@ static int apply_flag(struct config *cfg, int option, const char *value, char *e
 	return 0;
 }
 
-/* Returns 0 to run, 1 to exit successfully (help, version), 2 on error. */
-static int read_configuration(int argc, char **argv, struct config *cfg)
+/* The command line, kept so that a reload rebuilds the configuration from
+ * the same sources. */
+struct command_line {
+	int argc;
+	char **argv;
+};
+
+/* Answers --help and --version and rejects what is not an option. Returns 0
+ * to go on, 1 to exit successfully, 2 on a usage error (already reported). */
+static int check_command_line(int argc, char **argv)
 {
-	char err[512];
-	config_defaults(cfg);
-	/* First pass: only the file, so flags can override it. */
 	int option;
 	opterr = 1;
+	optind = 0;
 	while ((option = getopt_long(argc, argv, "c:k:p:d:hV", long_options, NULL)) != -1) {
 		if (option == '?')
 			return 2;
@@ -96,29 +105,35 @@ static int read_configuration(int argc, char **argv, struct config *cfg)
 			printf("icegate %s\n", ICEGATE_VERSION);
 			return 1;
 		}
-		if (option == 'c' && config_load_file(cfg, optarg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "icegate: %s\n", err);
-			return 2;
-		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "icegate: unexpected argument '%s' (see --help)\n", argv[optind]);
 		return 2;
 	}
-	optind = 0;
-	opterr = 0;
-	while ((option = getopt_long(argc, argv, "c:k:p:d:hV", long_options, NULL)) != -1) {
-		if (apply_flag(cfg, option, optarg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "icegate: %s\n", err);
-			return 2;
-		}
-	}
-	/* Rules between options, once every source has been applied. */
-	if (config_check(cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "icegate: %s\n", err);
-		return 2;
-	}
 	return 0;
+}
+
+/* Builds cfg from the defaults, then the -c file, then the flags, so flags
+ * always win. Returns 0, or -1 with err filled. At start and on every reload
+ * (server_config_loader); arg is the struct command_line. */
+static int build_configuration(void *arg, struct config *cfg, char *err, size_t err_size)
+{
+	const struct command_line *line = arg;
+	int option;
+	config_defaults(cfg);
+	opterr = 0;
+	optind = 0;
+	while ((option = getopt_long(line->argc, line->argv, "c:k:p:d:hV", long_options, NULL)) !=
+	       -1)
+		if (option == 'c' && config_load_file(cfg, optarg, err, err_size) != 0)
+			return -1;
+	optind = 0;
+	while ((option = getopt_long(line->argc, line->argv, "c:k:p:d:hV", long_options, NULL)) !=
+	       -1)
+		if (apply_flag(cfg, option, optarg, err, err_size) != 0)
+			return -1;
+	/* Rules between options, once every source has been applied. */
+	return config_check(cfg, err, err_size);
 }
 
 /* Each connection needs a descriptor; the soft limit is often 1024. */
@@ -134,26 +149,26 @@ static void raise_file_limit(void)
 
 int main(int argc, char **argv)
 {
+	static struct command_line command_line;
 	static struct config cfg; /* static for its size, not shared */
-	int status = read_configuration(argc, argv, &cfg);
+	command_line.argc = argc;
+	command_line.argv = argv;
+	int status = check_command_line(argc, argv);
 	if (status != 0)
 		return status == 1 ? 0 : 2;
+	char err[512];
+	if (build_configuration(&command_line, &cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "icegate: %s\n", err);
+		return 2;
+	}
 	enum log_level level = LOG_LEVEL_INFO;
 	log_level_parse(cfg.log_level, &level);
 	log_setup(level);
+	log_set_format(strcmp(cfg.log_format, "json") == 0 ? LOG_FORMAT_JSON : LOG_FORMAT_TEXT);
 	signal(SIGPIPE, SIG_IGN);
 	raise_file_limit();
 
-	char err[512];
-	if (cfg.turnserver_conf[0]) {
-		/* A mismatch breaks TURN, not signaling: say what to change and go on. */
-		char report[2048];
-		int problems = config_check_turnserver_file(&cfg, report, sizeof(report));
-		/* One log line per problem. */
-		for (char *line = strtok(report, "\n"); problems != 0 && line;
-		     line = strtok(NULL, "\n"))
-			log_error("%s: %s", cfg.turnserver_conf, line);
-	}
+	reload_check_turnserver(&cfg);
 	struct store *store = store_open(cfg.db_path, err, sizeof(err));
 	if (!store) {
 		log_error("cannot open the database: %s", err);
@@ -176,9 +191,11 @@ int main(int argc, char **argv)
 		store_close(store);
 		return 1;
 	}
-	log_info("icegate %s listening on %s:%d (database %s, guest access %s)", ICEGATE_VERSION,
-	         cfg.listen_host[0] ? cfg.listen_host : "*", cfg.port, cfg.db_path,
-	         cfg.guest_access ? "on" : "off");
+	server.load_config = build_configuration;
+	server.load_config_arg = &command_line;
+	log_info("icegate %s listening on %s:%d over %s (database %s, guest access %s)",
+	         ICEGATE_VERSION, cfg.listen_host[0] ? cfg.listen_host : "*", cfg.port,
+	         cfg.cert[0] ? "HTTPS" : "HTTP", cfg.db_path, cfg.guest_access ? "on" : "off");
 	status = server_run(&server);
 	server_free(&server);
 	store_close(store);

@@ -79,10 +79,12 @@ static void answer_on_loop(void *arg)
 		int printable = store_user_name_check(job->user.name, why, sizeof(why)) == 0;
 		log_info("login failed for user '%s' from %s",
 		         printable ? job->user.name : "(not a valid name)", conn->address);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_BAD_CREDENTIALS);
 		conn_reply_error(conn, 401, "invalid_credentials", "invalid username or password");
 	} else if (job->user.disabled) {
 		log_info("login refused for disabled user '%s' from %s", job->user.name,
 		         conn->address);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_DISABLED);
 		conn_reply_error(conn, 403, "account_disabled", "the account is disabled");
 	} else {
 		struct refresh_grant grant;
@@ -90,6 +92,7 @@ static void answer_on_loop(void *arg)
 		snprintf(grant.subject, sizeof(grant.subject), "%s", job->user.name);
 		grant.roles = roles_parse_list(job->user.roles);
 		log_info("login for user '%s' from %s", job->user.name, conn->address);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_OK);
 		routes_reply_tokens(server, conn, &grant, NULL);
 	}
 	login_job_free(job);
@@ -108,17 +111,21 @@ void route_login(struct server *server, struct conn *conn)
 		    "{\"error\":\"rate_limited\",\"error_description\":\"too many failed logins; "
 		    "retry in %d s\"}",
 		    retry_after);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_RATE_LIMITED);
 		conn_reply(conn, 429, "application/json", header, body, strlen(body));
 		return;
 	}
 
 	json_t *body = routes_json_body(conn);
-	if (!body)
+	if (!body) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_INVALID_REQUEST);
 		return;
+	}
 	const char *username = routes_string_field(body, "username");
 	const char *password = routes_string_field(body, "password");
 	if (!username || !password || !*username || !*password) {
 		json_decref(body);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_INVALID_REQUEST);
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "username and password are required strings");
 		return;
@@ -127,6 +134,7 @@ void route_login(struct server *server, struct conn *conn)
 	struct login_job *job = calloc(1, sizeof(*job));
 	if (!job) {
 		json_decref(body);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_SERVER_ERROR);
 		conn_reply_error(conn, 503, "server_error", "out of memory");
 		return;
 	}
@@ -139,6 +147,7 @@ void route_login(struct server *server, struct conn *conn)
 		log_error("login: %s", store_error(server->store));
 		json_decref(body);
 		login_job_free(job);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_SERVER_ERROR);
 		conn_reply_error(conn, 503, "server_error", "the user store is unavailable");
 		return;
 	}
@@ -151,6 +160,7 @@ void route_login(struct server *server, struct conn *conn)
 	if (!job->password ||
 	    workers_submit(server->workers, verify_on_worker, answer_on_loop, job) != 0) {
 		login_job_free(job);
+		metrics_count_auth(&server->metrics, METRICS_AUTH_LOGIN_SERVER_ERROR);
 		conn_reply_error(conn, 503, "server_error", "cannot verify passwords right now");
 		return;
 	}

@@ -46,16 +46,37 @@ static int read_refresh_token(struct conn *conn, char out[REFRESH_TOKEN_MAX])
 	return 0;
 }
 
+/* The metrics outcome of a refresh that did not rotate. */
+static enum metrics_auth_outcome refresh_failure(enum refresh_result result)
+{
+	switch (result) {
+	case REFRESH_EXPIRED:
+		return METRICS_AUTH_REFRESH_EXPIRED;
+	case REFRESH_REUSED:
+		return METRICS_AUTH_REFRESH_REUSED;
+	case REFRESH_REVOKED:
+		return METRICS_AUTH_REFRESH_REVOKED;
+	case REFRESH_STORE_ERROR:
+		return METRICS_AUTH_REFRESH_SERVER_ERROR;
+	default:
+		return METRICS_AUTH_REFRESH_UNKNOWN;
+	}
+}
+
 void route_refresh(struct server *server, struct conn *conn)
 {
 	char token[REFRESH_TOKEN_MAX];
-	if (read_refresh_token(conn, token) != 0)
+	if (read_refresh_token(conn, token) != 0) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_REFRESH_INVALID_REQUEST);
 		return;
+	}
 	struct refresh_grant grant;
 	char successor[REFRESH_TOKEN_MAX];
 	enum refresh_result result =
 	    refresh_rotate(server->store, token, server_now(server), server->cfg->refresh_token_ttl,
 	                   &grant, successor);
+	metrics_count_auth(&server->metrics, result == REFRESH_OK ? METRICS_AUTH_REFRESH_OK
+	                                                          : refresh_failure(result));
 	if (result == REFRESH_STORE_ERROR) {
 		log_error("refresh: %s", store_error(server->store));
 		conn_reply_error(conn, 503, "server_error", "the token store is unavailable");
@@ -91,11 +112,13 @@ static void reply_guest_tokens(struct server *server, struct conn *conn, unsigne
                                const char *room)
 {
 	if (!server->cfg->guest_access) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_DISABLED);
 		conn_reply_error(conn, 403, "guest_access_disabled",
 		                 "guest access is off on this server (guest_access = off)");
 		return;
 	}
 	if (room && !room_name_valid(room)) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_INVALID_REQUEST);
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
 		return;
@@ -110,14 +133,17 @@ static void reply_guest_tokens(struct server *server, struct conn *conn, unsigne
 	snprintf(grant.subject, sizeof(grant.subject), "guest:%s", id);
 	snprintf(grant.room, sizeof(grant.room), "%s", room ? room : "");
 	grant.roles = role;
+	metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_OK);
 	routes_reply_tokens(server, conn, &grant, NULL);
 }
 
 void route_guest(struct server *server, struct conn *conn)
 {
 	json_t *body = routes_json_body(conn);
-	if (!body)
+	if (!body) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_INVALID_REQUEST);
 		return;
+	}
 	const char *role_name = routes_string_field(body, "role");
 	json_t *room_value = json_object_get(body, "room");
 	unsigned role = role_name ? roles_parse_one(role_name) : 0;
@@ -129,6 +155,7 @@ void route_guest(struct server *server, struct conn *conn)
 		snprintf(room, sizeof(room), "%s", json_string_value(room_value));
 	json_decref(body); /* room_value is gone with it */
 	if (!role || !room_ok) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_INVALID_REQUEST);
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "role must be \"sender\" or \"receiver\"; room a string");
 		return;
@@ -143,6 +170,7 @@ void route_create(struct server *server, struct conn *conn)
 	                : strcmp(role_text, "0") == 0 ? ROLE_RECEIVER
 	                                              : 0;
 	if (!role) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_INVALID_REQUEST);
 		conn_reply_error(conn, 400, "invalid_request",
 		                 "role must be 1 (sender) or 0 (receiver)");
 		return;
@@ -150,6 +178,7 @@ void route_create(struct server *server, struct conn *conn)
 	char room[STORE_ROOM_MAX] = "";
 	int found = http_query_param(conn->request->query, "room", room, sizeof(room));
 	if (found < 0) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_GUEST_INVALID_REQUEST);
 		conn_reply_error(conn, 400, "invalid_request", "malformed room parameter");
 		return;
 	}

@@ -25,6 +25,7 @@ void route_ice_servers(struct server *server, struct conn *conn)
 		conn_reply_error(conn, 503, "server_error", "cannot issue TURN credentials now");
 		return;
 	}
+	metrics_count_turn_credential(&server->metrics, METRICS_TURN_ICE_SERVERS);
 	conn_reply_json(
 	    conn, 200,
 	    json_pack("{s:o, s:I}", "iceServers", servers, "expiresAt", (json_int_t)expires_at));
@@ -79,6 +80,7 @@ void route_turn_credentials(struct server *server, struct conn *conn)
 		conn_reply_error(conn, 503, "server_error", "cannot issue TURN credentials now");
 		return;
 	}
+	metrics_count_turn_credential(&server->metrics, METRICS_TURN_REST_API);
 	log_info("TURN credential for '%s' issued to API key '%s'", username, name);
 	conn_reply_json(conn, 200, credential);
 }

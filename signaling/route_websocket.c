@@ -38,16 +38,21 @@ static int origin_listed(const char *list, const char *origin)
 }
 
 /* Browsers send Origin on every WebSocket upgrade; other clients need not.
- * Without an allow-list, only pages served by this host may connect. */
-static int origin_allowed(const struct config *cfg, const struct http_request *req)
+ * Without an allow-list, only pages served by this host may connect: the
+ * origin's host and port are the Host header. Over TLS its scheme must be
+ * https too; in plain HTTP either scheme is ours, since a proxy in front may
+ * have served the page over https. */
+static int origin_allowed(const struct config *cfg, const struct conn *conn)
 {
-	const char *origin = http_request_header(req, "Origin");
+	const char *origin = http_request_header(conn->request, "Origin");
 	if (!origin)
 		return 1;
 	if (cfg->allowed_origins[0])
 		return origin_listed(cfg->allowed_origins, origin);
-	const char *host = http_request_header(req, "Host");
+	const char *host = http_request_header(conn->request, "Host");
 	const char *authority = strstr(origin, "://");
+	if (conn->tls && strncasecmp(origin, "https://", strlen("https://")) != 0)
+		return 0;
 	return host && authority && strcasecmp(authority + 3, host) == 0;
 }
 
@@ -81,7 +86,7 @@ void route_websocket(struct server *server, struct conn *conn)
 		conn_reply_error(conn, status, "invalid_request", reason);
 		return;
 	}
-	if (!origin_allowed(server->cfg, conn->request)) {
+	if (!origin_allowed(server->cfg, conn)) {
 		log_warn("refusing WebSocket from %s: origin not allowed", conn->address);
 		conn_reply_error(conn, 403, "forbidden_origin", "this origin may not connect");
 		return;
@@ -93,6 +98,7 @@ void route_websocket(struct server *server, struct conn *conn)
 
 	char *bearer = copy_bearer(conn);
 	ws_handshake_respond(conn->bev, accept);
+	metrics_count_http_status(&server->metrics, 101);
 	conn_drop_request(conn); /* a session does not speak HTTP again */
 	conn->mode = CONN_WEBSOCKET;
 	struct session *session = session_start(server, conn, bearer);

@@ -1,6 +1,7 @@
 /*
- * routes.c: the route table, dispatch (404, 405 with Allow), and the helpers
- * route handlers share: JSON bodies, token responses, token checks.
+ * routes.c: the route table, dispatch (404, 405 with Allow, and which routes
+ * each listener reaches), and the helpers route handlers share: JSON bodies,
+ * token responses, token checks.
  */
 #include "signaling/routes.h"
 
@@ -14,33 +15,42 @@
 #include <string.h>
 #include <strings.h>
 
+/* Which listeners a route answers on. */
+enum route_reach {
+	ROUTE_SIGNALING, /* the public port only */
+	ROUTE_ANY,       /* both ports (health checks) */
+	ROUTE_METRICS,   /* metrics_listen when it is set, else the public port */
+};
+
 struct route {
 	const char *method;
 	const char *path; /* exact, or a prefix when it ends in '/' and prefix is set */
 	int prefix;
 	route_handler handle;
+	enum route_reach reach;
 };
 
 static const struct route route_table[] = {
-    {"GET", "/ws", 0, route_websocket},
-    {"POST", "/api/v1/auth/login", 0, route_login},
-    {"POST", "/api/v1/auth/refresh", 0, route_refresh},
-    {"POST", "/api/v1/auth/logout", 0, route_logout},
-    {"POST", "/api/v1/auth/guest", 0, route_guest},
-    {"GET", "/api/v1/me", 0, route_me},
-    {"GET", "/create/", 1, route_create},
-    {"POST", "/create/", 1, route_create},
-    {"POST", "/refresh", 0, route_refresh},
-    {"GET", "/first", 0, route_first},
-    {"GET", "/healthz", 0, route_health},
-    {"GET", "/readyz", 0, route_ready},
-    {"GET", "/api/v1/ice-servers", 0, route_ice_servers},
-    {"GET", "/api/v1/turn/credentials", 0, route_turn_credentials},
-    {"GET", "/", 0, route_static},
-    {"GET", "/sender", 0, route_static},
-    {"GET", "/receiver", 0, route_static},
-    {"GET", "/js/", 1, route_static},
-    {"GET", "/css/", 1, route_static},
+    {"GET", "/ws", 0, route_websocket, ROUTE_SIGNALING},
+    {"POST", "/api/v1/auth/login", 0, route_login, ROUTE_SIGNALING},
+    {"POST", "/api/v1/auth/refresh", 0, route_refresh, ROUTE_SIGNALING},
+    {"POST", "/api/v1/auth/logout", 0, route_logout, ROUTE_SIGNALING},
+    {"POST", "/api/v1/auth/guest", 0, route_guest, ROUTE_SIGNALING},
+    {"GET", "/api/v1/me", 0, route_me, ROUTE_SIGNALING},
+    {"GET", "/create/", 1, route_create, ROUTE_SIGNALING},
+    {"POST", "/create/", 1, route_create, ROUTE_SIGNALING},
+    {"POST", "/refresh", 0, route_refresh, ROUTE_SIGNALING},
+    {"GET", "/first", 0, route_first, ROUTE_SIGNALING},
+    {"GET", "/healthz", 0, route_health, ROUTE_ANY},
+    {"GET", "/readyz", 0, route_ready, ROUTE_ANY},
+    {"GET", "/metrics", 0, route_metrics, ROUTE_METRICS},
+    {"GET", "/api/v1/ice-servers", 0, route_ice_servers, ROUTE_SIGNALING},
+    {"GET", "/api/v1/turn/credentials", 0, route_turn_credentials, ROUTE_SIGNALING},
+    {"GET", "/", 0, route_static, ROUTE_SIGNALING},
+    {"GET", "/sender", 0, route_static, ROUTE_SIGNALING},
+    {"GET", "/receiver", 0, route_static, ROUTE_SIGNALING},
+    {"GET", "/js/", 1, route_static, ROUTE_SIGNALING},
+    {"GET", "/css/", 1, route_static, ROUTE_SIGNALING},
 };
 
 static int path_matches(const struct route *route, const char *path)
@@ -48,6 +58,23 @@ static int path_matches(const struct route *route, const char *path)
 	if (route->prefix)
 		return strncmp(path, route->path, strlen(route->path)) == 0;
 	return strcmp(path, route->path) == 0;
+}
+
+/* 1 if route answers connections of conn's listener. Routes out of reach
+ * are treated as absent: 404, never a 405 that reveals them. */
+static int route_reachable(const struct route *route, const struct server *server,
+                           const struct conn *conn)
+{
+	int metrics_port_set = server->cfg->metrics_listen[0] != '\0';
+	switch (route->reach) {
+	case ROUTE_ANY:
+		return 1;
+	case ROUTE_METRICS:
+		return conn->listener == CONN_LISTENER_METRICS || !metrics_port_set;
+	case ROUTE_SIGNALING:
+		return conn->listener == CONN_LISTENER_SIGNALING;
+	}
+	return 0;
 }
 
 void routes_dispatch(struct server *server, struct conn *conn)
@@ -58,7 +85,7 @@ void routes_dispatch(struct server *server, struct conn *conn)
 	char allow[64] = "";
 	for (size_t i = 0; i < sizeof(route_table) / sizeof(route_table[0]); i++) {
 		const struct route *route = &route_table[i];
-		if (!path_matches(route, req->path))
+		if (!path_matches(route, req->path) || !route_reachable(route, server, conn))
 			continue;
 		if (strcmp(route->method, req->method) == 0) {
 			route->handle(server, conn);
@@ -151,19 +178,32 @@ const char *routes_bearer_token(const struct conn *conn)
 	return *value ? value : NULL;
 }
 
+/* The metrics outcome of a failed routes_check_token. */
+static enum metrics_auth_outcome bearer_failure(const char *error)
+{
+	if (strcmp(error, "account_disabled") == 0)
+		return METRICS_AUTH_BEARER_DISABLED;
+	if (strcmp(error, "server_error") == 0)
+		return METRICS_AUTH_BEARER_SERVER_ERROR;
+	return METRICS_AUTH_BEARER_INVALID_TOKEN;
+}
+
 int routes_authenticate(struct server *server, struct conn *conn, struct token_claims *claims)
 {
 	const char *token = routes_bearer_token(conn);
 	if (!token) {
+		metrics_count_auth(&server->metrics, METRICS_AUTH_BEARER_MISSING_TOKEN);
 		conn_reply_error(conn, 401, "missing_token", "a bearer token is required");
 		return -1;
 	}
 	const char *error, *description;
 	if (routes_check_token(server, token, claims, &error, &description) != 0) {
+		metrics_count_auth(&server->metrics, bearer_failure(error));
 		conn_reply_error(conn, strcmp(error, "server_error") == 0 ? 503 : 401, error,
 		                 description);
 		return -1;
 	}
+	metrics_count_auth(&server->metrics, METRICS_AUTH_BEARER_OK);
 	return 0;
 }
 

@@ -19,7 +19,9 @@ struct server;
 
 typedef void (*route_handler)(struct server *server, struct conn *conn);
 
-/* Answers conn's current request: 404/405 when no route matches. */
+/* Answers conn's current request: 404/405 when no route matches. A
+ * connection from the metrics listener reaches /metrics, /healthz and /readyz
+ * only; /metrics is on the signaling port only while metrics_listen is "". */
 void routes_dispatch(struct server *server, struct conn *conn);
 
 /* ---- handlers (one file each family) ---- */
@@ -36,6 +38,7 @@ void route_ice_servers(struct server *server, struct conn *conn); /* route_turn.
 void route_turn_credentials(struct server *server, struct conn *conn);
 void route_static(struct server *server, struct conn *conn);    /* route_static.c */
 void route_websocket(struct server *server, struct conn *conn); /* route_websocket.c */
+void route_metrics(struct server *server, struct conn *conn);   /* route_metrics.c */
 
 /* ---- shared by handlers (routes.c) ---- */
 /* Parses the request body as a JSON object; on failure answers 400 and

@@ -1,8 +1,9 @@
 /*
- * server.c: builds the daemon's context (event base, listener, worker pool,
- * timers, signal handlers), runs the loop, and shuts down gracefully: stop
- * accepting, close every session with 1001 so clients reconnect elsewhere,
- * let the last bytes drain, and leave within a bounded time.
+ * server.c: builds the daemon's context (event base, TLS certificate,
+ * listener, worker pool, timers, signal handlers), runs the loop, reloads on
+ * SIGHUP, and shuts down gracefully: stop accepting, close every session with
+ * 1001 so clients reconnect elsewhere, let the last bytes drain, and leave
+ * within a bounded time.
  */
 #include "signaling/server.h"
 
@@ -10,7 +11,9 @@
 #include "db/store.h"
 #include "http/ws.h"
 #include "signaling/conn.h"
+#include "signaling/control.h"
 #include "signaling/ice_servers.h"
+#include "signaling/reload.h"
 #include "signaling/session.h"
 #include "signaling/user_watch.h"
 #include "signaling/workers.h"
@@ -127,6 +130,13 @@ static void maintenance_cb(evutil_socket_t fd, short what, void *arg)
 		log_warn("pruning expired refresh tokens: %s", store_error(server->store));
 }
 
+static void reload_signal_cb(evutil_socket_t signal_number, short what, void *arg)
+{
+	struct server *server = arg;
+	if (!server->shutting_down)
+		reload_configuration(server);
+}
+
 static void signal_cb(evutil_socket_t signal_number, short what, void *arg)
 {
 	struct server *server = arg;
@@ -156,6 +166,7 @@ void server_shutdown(struct server *server)
 		evconnlistener_free(server->metrics_listener);
 		server->metrics_listener = NULL;
 	}
+	control_stop(server->control);
 	for (struct conn *conn = server->connections; conn; conn = conn->next) {
 		if (conn->mode == CONN_WEBSOCKET && conn->session)
 			session_close(conn->session, WS_CLOSE_GOING_AWAY, "server shutting down");
@@ -167,7 +178,8 @@ void server_shutdown(struct server *server)
 	struct conn *conn = server->connections;
 	while (conn) {
 		struct conn *next = conn->next;
-		if (conn->mode == CONN_HTTP && !conn->awaiting_response && !conn->request->head)
+		if ((conn->mode == CONN_HTTP && !conn->awaiting_response && !conn->request->head) ||
+		    conn->mode == CONN_SNIFFING)
 			conn_close_after_flush(conn);
 		conn = next;
 	}
@@ -180,7 +192,9 @@ int server_init(struct server *server, const struct config *cfg, struct store *s
                 const struct token_keyring *keyring, char *err, size_t err_size)
 {
 	memset(server, 0, sizeof(*server));
-	server->cfg = cfg;
+	server->config = *cfg;
+	server->cfg = &server->config;
+	cfg = server->cfg;
 	server->store = store;
 	server->keyring = *keyring;
 	server->started_at_ms = server_now_ms(server);
@@ -198,19 +212,28 @@ int server_init(struct server *server, const struct config *cfg, struct store *s
 		snprintf(err, err_size, "cannot start %d worker threads", cfg->worker_threads);
 		return -1;
 	}
-	if (bind_listeners(server, err, err_size) != 0)
+	if (cfg->cert[0]) {
+		if (tls_context_load(&server->tls, cfg->cert, cfg->pkey, err, err_size) != 0)
+			return -1;
+		char loaded[256];
+		tls_context_describe(&server->tls, loaded, sizeof(loaded));
+		log_info("TLS certificate loaded from %s: %s", cfg->cert, loaded);
+	}
+	if (bind_listeners(server, err, err_size) != 0 || control_start(server, err, err_size) != 0)
 		return -1;
 
 	server->maintenance_timer = event_new(server->base, -1, EV_PERSIST, maintenance_cb, server);
 	server->shutdown_timer = event_new(server->base, -1, EV_PERSIST, shutdown_poll_cb, server);
 	server->signal_events[0] = evsignal_new(server->base, SIGTERM, signal_cb, server);
 	server->signal_events[1] = evsignal_new(server->base, SIGINT, signal_cb, server);
+	server->signal_events[2] = evsignal_new(server->base, SIGHUP, reload_signal_cb, server);
 	struct timeval maintenance_every = {MAINTENANCE_SECONDS, 0};
 	if (!server->maintenance_timer || !server->shutdown_timer || !server->signal_events[0] ||
-	    !server->signal_events[1] ||
+	    !server->signal_events[1] || !server->signal_events[2] ||
 	    event_add(server->maintenance_timer, &maintenance_every) != 0 ||
 	    event_add(server->signal_events[0], NULL) != 0 ||
-	    event_add(server->signal_events[1], NULL) != 0) {
+	    event_add(server->signal_events[1], NULL) != 0 ||
+	    event_add(server->signal_events[2], NULL) != 0) {
 		snprintf(err, err_size, "cannot set up timers and signal handlers");
 		return -1;
 	}
@@ -232,6 +255,7 @@ int server_run(struct server *server)
 
 void server_free(struct server *server)
 {
+	control_free(server->control);
 	while (server->connections)
 		conn_free(server->connections);
 	if (server->listener)
@@ -245,8 +269,8 @@ void server_free(struct server *server)
 	free(server->turn_audit.records);
 	struct event *events[] = {server->user_poll_timer,  server->maintenance_timer,
 	                          server->shutdown_timer,   server->signal_events[0],
-	                          server->signal_events[1], server->turn_audit_timer,
-	                          server->turn_sync_timer};
+	                          server->signal_events[1], server->signal_events[2],
+	                          server->turn_audit_timer, server->turn_sync_timer};
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
 		if (events[i])
 			event_free(events[i]);
@@ -256,5 +280,7 @@ void server_free(struct server *server)
 	login_limiter_free(&server->login_limiter);
 	if (server->base)
 		event_base_free(server->base);
+	tls_context_free(&server->tls);
 	OPENSSL_cleanse(&server->keyring, sizeof(server->keyring));
+	OPENSSL_cleanse(server->config.jwt_secret, sizeof(server->config.jwt_secret));
 }

@@ -13,7 +13,9 @@
 #include "common/hashmap.h"
 #include "config/config.h"
 #include "db/store.h"
+#include "metrics/metrics.h"
 #include "signaling/room.h"
+#include "tls/tls_context.h"
 
 #include <stdint.h>
 
@@ -21,6 +23,7 @@ struct event;
 struct conn;
 struct event_base;
 struct evconnlistener;
+struct control;
 struct store;
 struct workers;
 
@@ -32,20 +35,31 @@ struct turn_audit_queue {
 	int64_t retry_at;    /* no flush before this time (unix seconds) */
 };
 
+/* Rebuilds the configuration from the sources it was first built from
+ * (defaults, file, flags), for a reload. Returns 0, or -1 with err filled
+ * (for a bad file: the file, the line and the key). */
+typedef int (*server_config_loader)(void *arg, struct config *out, char *err, size_t err_size);
+
 struct server {
-	const struct config *cfg;                /* borrowed from main */
-	struct event_base *base;                 /* owned */
-	struct store *store;                     /* borrowed from main; loop thread only */
-	struct token_keyring keyring;            /* signing and verifying keys */
-	struct workers *workers;                 /* owned */
-	struct evconnlistener *listener;         /* owned; NULL once shutting down */
+	const struct config *cfg;         /* what everyone reads: &config */
+	struct config config;             /* owned copy of main's; see reload.h */
+	server_config_loader load_config; /* set by main; NULL = reload the certificate only */
+	void *load_config_arg;            /* passed to load_config */
+	struct tls_context tls;           /* the signaling port's; tls.current NULL = HTTP */
+	struct event_base *base;          /* owned */
+	struct store *store;              /* borrowed from main; loop thread only */
+	struct token_keyring keyring;     /* signing and verifying keys */
+	struct workers *workers;          /* owned */
+	struct evconnlistener *listener;  /* owned; NULL once shutting down */
 	struct evconnlistener *metrics_listener; /* owned; NULL without metrics_listen */
+	struct control *control;                 /* owned; NULL with control_socket = off */
 	int64_t started_at_ms;                   /* wall clock at server_init */
 
 	struct hmap sessions_by_id;         /* peer id -> struct session (owned by its conn) */
 	struct hmap connections_by_address; /* address -> count, stored in the pointer */
 	struct room_registry rooms;
 	struct login_limiter login_limiter;
+	struct metrics metrics; /* counters for GET /metrics; loop thread only */
 
 	struct turn_audit_queue turn_audit;
 	int64_t turn_synced_window;       /* window turn_secret was last synced for; -1 = force */
@@ -56,7 +70,7 @@ struct server {
 	int64_t user_event_seq;          /* last user event applied */
 	struct event *user_poll_timer;   /* owned; picks up icegatectl changes */
 	struct event *maintenance_timer; /* owned; prunes tokens and limiter windows */
-	struct event *signal_events[2];  /* owned; SIGINT and SIGTERM */
+	struct event *signal_events[3];  /* owned; SIGTERM, SIGINT, SIGHUP */
 	struct event *shutdown_timer;    /* owned; polls for drained connections */
 	int64_t shutdown_deadline_ms;    /* leave the loop by then regardless */
 	int shutting_down;
@@ -65,8 +79,9 @@ struct server {
 	size_t connection_count;  /* length of connections */
 };
 
-/* Builds the server around an open store and a loaded keyring, binds the
- * listener. Returns 0, or -1 with err filled. */
+/* Builds the server around a copy of cfg, an open store and a loaded keyring,
+ * loads the TLS certificate when cert is set, binds the listeners. Returns 0,
+ * or -1 with err filled (a bad certificate or key names its file). */
 int server_init(struct server *server, const struct config *cfg, struct store *store,
                 const struct token_keyring *keyring, char *err, size_t err_size);
 /* Runs the loop until a shutdown completes. */

@@ -41,15 +41,25 @@ static void tear_down(struct session *session)
 	conn_close_after_flush(session->conn); /* frees session */
 }
 
+/* Ends a session whose authentication failed or ran out, counting why. */
+static void session_close_unauthenticated(struct session *session,
+                                          enum metrics_auth_outcome outcome, const char *reason)
+{
+	metrics_count_auth(&session->server->metrics, outcome);
+	session_close(session, WS_CLOSE_UNAUTHORIZED, reason);
+}
+
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *session = arg;
 	if (session->closing)
 		tear_down(session);
 	else if (!session->authenticated)
-		session_close(session, WS_CLOSE_UNAUTHORIZED, "authentication timeout");
+		session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_TIMEOUT,
+		                              "authentication timeout");
 	else
-		session_close(session, WS_CLOSE_UNAUTHORIZED, "token expired");
+		session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_EXPIRED,
+		                              "token expired");
 }
 
 static void ping_cb(evutil_socket_t fd, short what, void *arg)
@@ -83,6 +93,7 @@ json_t *session_ice_servers(struct session *session)
 	json_t *servers = ice_servers_mint(server, session->claims.subject, &expires_at);
 	if (!servers)
 		return NULL;
+	metrics_count_turn_credential(&server->metrics, METRICS_TURN_WEBSOCKET);
 	session->ice_expires_at = expires_at;
 	if (!session->ice_push_timer)
 		session->ice_push_timer = evtimer_new(server->base, ice_push_cb, session);
@@ -123,7 +134,10 @@ int session_send_text(struct session *session, const char *text, size_t length)
 		session_close(session, WS_CLOSE_POLICY_VIOLATION, "slow consumer");
 		return -1;
 	}
-	return ws_send_text(session->ws, text, length);
+	int sent = ws_send_text(session->ws, text, length);
+	if (sent == 0)
+		session->messages_out++;
+	return sent;
 }
 
 int session_send(struct session *session, const json_t *message)
@@ -139,6 +153,7 @@ int session_send(struct session *session, const json_t *message)
 void session_send_error(struct session *session, const json_t *request, const char *code,
                         const char *message)
 {
+	metrics_count_error_sent(&session->server->metrics, code);
 	json_t *error = message_new("error", request);
 	json_object_set_new(error, "code", json_string(code));
 	json_object_set_new(error, "message", json_string(message));
@@ -152,20 +167,29 @@ int session_authenticate(struct session *session, const char *token, const json_
 {
 	struct token_claims claims;
 	const char *error, *description;
+	struct metrics *metrics = &session->server->metrics;
 	if (routes_check_token(session->server, token, &claims, &error, &description) != 0) {
-		if (strcmp(error, "account_disabled") == 0)
+		if (strcmp(error, "account_disabled") == 0) {
+			metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_DISABLED);
 			session_close(session, WS_CLOSE_FORBIDDEN, description);
-		else if (!session->authenticated)
+			return -1;
+		}
+		metrics_count_auth(metrics, strcmp(error, "server_error") == 0
+		                                ? METRICS_AUTH_WEBSOCKET_SERVER_ERROR
+		                                : METRICS_AUTH_WEBSOCKET_INVALID_TOKEN);
+		if (!session->authenticated)
 			session_close(session, WS_CLOSE_UNAUTHORIZED, description);
 		else
 			session_send_error(session, request, "unauthorized", description);
 		return -1;
 	}
 	if (session->authenticated && strcmp(claims.subject, session->claims.subject) != 0) {
+		metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_SUBJECT_CHANGED);
 		session_send_error(session, request, "forbidden",
 		                   "a session cannot change its subject");
 		return -1;
 	}
+	metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_OK);
 	if (!session->authenticated)
 		session->roles = claims.roles;
 	else
@@ -189,6 +213,7 @@ static void on_text(void *arg, const char *data, size_t length)
 	struct session *session = arg;
 	if (session->closing)
 		return;
+	session->messages_in++;
 	if (!token_bucket_take(&session->bucket, server_now_ms(session->server))) {
 		session_send_error(session, NULL, "rate_limited", "too many messages; slow down");
 		return;
@@ -220,6 +245,7 @@ static const struct ws_callbacks session_ws_callbacks = {on_text, on_close, on_a
 
 void session_on_readable(struct session *session)
 {
+	session->read_at_ns = metrics_now_ns();
 	session->feeding = 1;
 	enum ws_feed_result result = ws_conn_feed(session->ws);
 	session->feeding = 0;
@@ -255,6 +281,7 @@ struct session *session_start(struct server *server, struct conn *conn, const ch
 	}
 	int64_t now_ms = server_now_ms(server);
 	session->last_frame_ms = now_ms;
+	session->connected_at_ms = now_ms;
 	token_bucket_init(&session->bucket, cfg->messages_per_second, cfg->message_burst, now_ms);
 	struct timeval ping_every = {cfg->ping_interval, 0};
 	event_add(session->ping_timer, &ping_every);
@@ -269,6 +296,12 @@ struct session *session_start(struct server *server, struct conn *conn, const ch
 
 void session_free(struct session *session)
 {
+	/* A session that started ends with a close code: the one we sent or
+	 * echoed, or 1006 when the connection dropped without one. */
+	if (session->ws && session->id[0]) {
+		int code = ws_close_code(session->ws);
+		metrics_count_websocket_close(&session->server->metrics, code ? code : 1006);
+	}
 	if (session->room)
 		session_leave_room(session);
 	if (session->id[0])

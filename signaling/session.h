@@ -38,6 +38,11 @@ struct session {
 	int closing;                  /* a close frame is queued; teardown is scheduled */
 	int feeding;                  /* inside ws_conn_feed: teardown must wait */
 	int64_t last_frame_ms;        /* last frame of any kind from the client */
+	int64_t read_at_ns;           /* CLOCK_MONOTONIC when the input being handled was
+	                               * read: the start of its relay latency */
+	int64_t connected_at_ms;      /* wall clock when the upgrade completed */
+	uint64_t messages_in;         /* text messages read from the client */
+	uint64_t messages_out;        /* text messages queued to the client */
 	int64_t ice_expires_at;       /* expiry of the newest TURN credential sent, or 0 */
 	int64_t ice_push_at;          /* when the armed push fires, or 0 */
 	struct event *deadline_timer; /* owned: auth deadline, then token expiry */

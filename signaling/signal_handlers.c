@@ -27,16 +27,33 @@ struct message_type {
 	int needs_room;
 };
 
-/* Sends the same text to every member of room but except. */
-static void send_to_room(struct room *room, const json_t *message, const struct session *except)
+/* Counts one message from session queued for another peer, and its latency
+ * since session's input was read. */
+static void count_relayed(struct session *session, const char *type)
+{
+	struct metrics *metrics = &session->server->metrics;
+	metrics_count_message_relayed(metrics, type);
+	metrics_observe_relay_latency(metrics, metrics_now_ns() - session->read_at_ns);
+}
+
+/* Sends the same text to every member of room but except. When relayed_from
+ * is set, the message is that peer's, and each copy to another peer counts as
+ * relayed. */
+static void send_to_room(struct room *room, const json_t *message, const struct session *except,
+                         struct session *relayed_from)
 {
 	char *text = json_dumps(message, JSON_COMPACT);
 	if (!text)
 		return;
 	size_t length = strlen(text);
-	for (size_t i = 0; i < room->count; i++)
-		if (room->members[i] != except)
-			session_send_text(room->members[i], text, length);
+	const char *type = json_string_value(json_object_get(message, "type"));
+	for (size_t i = 0; i < room->count; i++) {
+		struct session *member = room->members[i];
+		if (member == except || session_send_text(member, text, length) != 0)
+			continue;
+		if (relayed_from && member != relayed_from)
+			count_relayed(relayed_from, type);
+	}
 	free(text);
 }
 
@@ -49,7 +66,7 @@ void session_leave_room(struct session *session)
 	if (!others_remain)
 		return;
 	json_t *left = json_pack("{s:s, s:s}", "type", "peer-left", "id", session->id);
-	send_to_room(room, left, NULL);
+	send_to_room(room, left, NULL, NULL);
 	json_decref(left);
 }
 
@@ -124,7 +141,7 @@ static void handle_join(struct session *session, json_t *message)
 		session->roles = roles;
 		json_t *announce =
 		    json_pack("{s:s, s:o}", "type", "peer-joined", "peer", message_peer(session));
-		send_to_room(room, announce, session);
+		send_to_room(room, announce, session, NULL);
 		json_decref(announce);
 	}
 
@@ -187,7 +204,8 @@ static void relay(struct session *session, struct session *target, const char *t
 	json_t *servers = with_ice_servers ? session_ice_servers(target) : NULL;
 	if (servers)
 		json_object_set_new(out, "iceServers", servers);
-	session_send(target, out);
+	if (session_send(target, out) == 0)
+		count_relayed(session, type);
 	json_decref(out);
 }
 
@@ -241,7 +259,7 @@ static void handle_chat(struct session *session, json_t *message)
 	json_t *chat = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "chat", "from", session->id,
 	                         "name", session->claims.subject, "text", text, "ts",
 	                         (json_int_t)now.tv_sec * 1000 + now.tv_usec / 1000);
-	send_to_room(session->room, chat, NULL);
+	send_to_room(session->room, chat, NULL, session);
 	json_decref(chat);
 }
 
@@ -254,6 +272,8 @@ static const struct message_type message_types[] = {
 
 void session_handle_message(struct session *session, json_t *message)
 {
+	metrics_count_message_received(&session->server->metrics,
+	                               json_string_value(json_object_get(message, "type")));
 	if (!message_id_valid(message)) {
 		json_object_del(message, "id");
 		session_send_error(session, message, "bad_request",

@@ -58,8 +58,10 @@ static void reload_keys(struct server *server, const char *how)
 		log_error("re-deriving TURN secrets after a rotation: %s",
 		          store_error(server->store));
 	int closed = 0;
-	if (strcmp(how, "now") == 0)
+	if (strcmp(how, "now") == 0) {
+		metrics_count_revocation(&server->metrics, METRICS_REVOCATION_SECRET_ROTATED_NOW);
 		closed = close_sessions(server, NULL, WS_CLOSE_UNAUTHORIZED, "signing key rotated");
+	}
 	log_info("signing secret rotated%s: keys reloaded, %d session(s) closed",
 	         strcmp(how, "now") == 0 ? " (old tokens end now)" : "", closed);
 }
@@ -71,11 +73,15 @@ static void apply_event(const char *name, enum store_user_event kind, void *arg)
 	switch (kind) {
 	case STORE_USER_DELETED:
 	case STORE_USER_DISABLED:
+		metrics_count_revocation(&server->metrics, kind == STORE_USER_DELETED
+		                                               ? METRICS_REVOCATION_USER_DELETED
+		                                               : METRICS_REVOCATION_USER_DISABLED);
 		closed = close_sessions(server, name, WS_CLOSE_FORBIDDEN, "account disabled");
 		log_info("user '%s' %s: closed %d session(s)", name,
 		         kind == STORE_USER_DELETED ? "deleted" : "disabled", closed);
 		break;
 	case STORE_USER_TURN_REVOKED:
+		metrics_count_revocation(&server->metrics, METRICS_REVOCATION_TURN_REVOKED);
 		closed =
 		    close_sessions(server, name, WS_CLOSE_FORBIDDEN, "TURN credentials revoked");
 		log_info("TURN credentials of user '%s' revoked: closed %d session(s)", name,

@@ -22,7 +22,28 @@ export async function call(daemon, method, path, body, headers = {}) {
   } catch {
     json = undefined;
   }
+  noteExchangeSecrets(daemon, body, init.headers, json);
   return { status: response.status, headers: response.headers, text, json };
+}
+
+// Notes on the daemon every secret a request sent or a response carried, so
+// its stop() can check that none reached the log (see daemon.mjs).
+function noteExchangeSecrets(daemon, body, headers, json) {
+  if (!daemon.noteSecret) return;
+  const note = (value, kind) => daemon.noteSecret(value, kind);
+  const bearer = /^Bearer (.+)$/i.exec(headers.Authorization ?? headers.authorization ?? '');
+  if (bearer) note(bearer[1], 'access token');
+  if (body && typeof body === 'object') {
+    note(body.password, 'password');
+    note(body.refresh_token, 'refresh token');
+  }
+  if (!json || typeof json !== 'object') return;
+  note(json.access_token, 'access token');
+  note(json.refresh_token, 'refresh token');
+  note(json.password, 'TURN password');
+  for (const server of Array.isArray(json.iceServers) ? json.iceServers : []) {
+    note(server?.credential, 'TURN password');
+  }
 }
 
 export const post = (daemon, path, body, headers) => call(daemon, 'POST', path, body, headers);

@@ -1,6 +1,6 @@
 /*
  * test_db_store.c: the store as a file on disk: creation and migrations,
- * reopening, refusing a newer schema, the connection settings shared with
+ * its private file mode, reopening, refusing a newer schema, the connection settings shared with
  * other processes, settings, change detection, transactions, and each way the
  * file can be unusable (missing directory, read-only, locked, full, not a
  * database) giving a clear error while leaving the data intact.
@@ -26,6 +26,30 @@ static void test_open_creates_and_migrates(void **state)
 	                                         "'ig_refresh_tokens_%'"),
 	                 3);
 	sqlite3_close(raw);
+}
+
+/* The database holds password hashes, refresh tokens and TURN secrets: a new
+ * one, and its WAL and shared-memory files, are readable by the owner only,
+ * whatever the umask; an existing file keeps the mode its operator gave it. */
+static void test_new_database_is_private(void **state)
+{
+	struct db_fixture *fixture = *state;
+	assert_int_equal(store_setting_set(fixture->store, "k", "v"), 0);
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		char file[PATH_MAX + 16];
+		snprintf(file, sizeof(file), "%s%s", fixture->path, suffixes[i]);
+		struct stat info;
+		assert_int_equal(stat(file, &info), 0);
+		assert_int_equal(info.st_mode & 0777, 0600);
+	}
+	store_close(fixture->store);
+	fixture->store = NULL;
+	assert_int_equal(chmod(fixture->path, 0640), 0);
+	db_fixture_reopen(fixture);
+	struct stat info;
+	assert_int_equal(stat(fixture->path, &info), 0);
+	assert_int_equal(info.st_mode & 0777, 0640);
 }
 
 static void test_reopen_is_idempotent_and_keeps_data(void **state)
@@ -306,6 +330,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, db_fixture_setup, db_fixture_teardown)
 	    T(test_open_creates_and_migrates),
+	    T(test_new_database_is_private),
 	    T(test_reopen_is_idempotent_and_keeps_data),
 	    T(test_every_table_is_prefixed),
 	    T(test_newer_schema_is_refused),

@@ -22,6 +22,11 @@ if [ "$with_tests" = 1 ]; then
 	# coturn: Debian's stock build, compared with the patched one in tests.
 	packages+=(libcmocka-dev clang-format chromium fonts-dejavu-core procps iproute2 coturn
 		e2fsprogs util-linux)
+	# The deployment tests: docker-compose validates docker-compose.yml, curl
+	# runs the containers' health check, systemd-analyze verifies the units.
+	packages+=(docker-compose curl systemd)
+	# The fuzz targets: clang's libFuzzer and its sanitizer runtimes.
+	packages+=(clang libclang-rt-14-dev)
 	command -v node >/dev/null || packages+=(nodejs)
 	command -v npm >/dev/null || packages+=(npm)
 fi

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds icegate twice (release with -Werror, and
 # AddressSanitizer + UndefinedBehaviorSanitizer) and the patched coturn, and
-# runs every test: formatting, the cmocka unit tests, the icegatectl tests,
+# runs every test: formatting, the cmocka unit tests, a short libFuzzer run of
+# every fuzz target, the icegatectl tests,
 # the integration tests against the real daemon (both builds), the patched
 # coturn against its database (and Debian's stock coturn beside it), the
-# browser end-to-end test in headless Chromium, and a smoke run of the
-# benchmark harness.
+# deployment (docker-compose.yml, the images' contents, the entrypoints run on
+# this host, the systemd units), the browser end-to-end test in headless
+# Chromium, and a smoke run of the benchmark harness.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 scripts/install-deps.sh --test || exit 1
 
@@ -52,6 +54,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 step "unit tests (release)" ctest --test-dir build --output-on-failure
 step "unit tests (ASan + UBSan)" ctest --test-dir build-asan --output-on-failure
+step "fuzzing (libFuzzer smoke run, 6 s per target)" scripts/fuzz.sh --smoke
 step "icegatectl tests" node_tests cli \
 	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "integration tests (ASan + UBSan)" node_tests integration \
@@ -61,6 +64,8 @@ step "integration tests (release)" node_tests integration \
 step "patched coturn against its database" node_tests turn \
 	ICEGATE_TURN_BUILD="$PWD/build/turn" ICEGATE_BIN="$PWD/build/icegate" \
 	ICEGATE_CTL="$PWD/build/icegatectl"
+step "deployment: docker compose, images, entrypoints, systemd units" node_tests deploy \
+	ICEGATE_BUILD_DIR="$PWD/build" ICEGATE_TURN_BUILD="$PWD/build/turn"
 step "browser end-to-end" node_tests e2e \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
 step "benchmark smoke run" bench/run.sh --smoke

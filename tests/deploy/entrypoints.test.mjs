@@ -181,8 +181,10 @@ describe('certificates, TLS and the JWT secret as .env sets them', () => {
 		const renewedFingerprint = new X509Certificate(readFileSync(files.cert)).fingerprint256;
 		icegate.child.kill('SIGHUP');
 		turn.child.kill('SIGUSR2');
+		// Until the reload lands the old certificate is served: trust both while polling.
+		const bothCertificates = [endpoint.ca, readFileSync(files.cert)];
 		const served = async () => ({
-			https: (await request({ ...endpoint, ca: readFileSync(files.cert) }, 'GET', '/healthz')).certificate.fingerprint256,
+			https: (await request({ ...endpoint, ca: bothCertificates }, 'GET', '/healthz')).certificate.fingerprint256,
 			turns: turnsFingerprint(env.ICEGATE_TURNS_PORT),
 		});
 		const deadline = Date.now() + 5000;

@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctlBinary, startDaemon } from '../lib/daemon.mjs';
+import { HINT } from './lib/expect.mjs';
 
 const DOMAIN = 'example.test';
 const SECRET = 'doctor-test-secret-0123456789-abcdefghij';
-const HINT = "Try 'icegatectl --help' for more information.";
 
 const scratch = mkdtempSync(join(tmpdir(), 'icegatectl-doctor-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -17,9 +17,9 @@ import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctlBinary, daemonBinary, freePort, repoRoot, startDaemon } from '../lib/daemon.mjs';
 import { addUser, guestToken, login, sleep, uniqueName } from '../lib/rest.mjs';
 import { WsClient, connectAuthed, connectJoined } from '../lib/ws-client.mjs';
+import { expectFailure, expectUsage } from './lib/expect.mjs';
 
 const PASSWORD = 'correct horse battery';
-const HINT = "Try 'icegatectl --help' for more information.";
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 
 const scratch = mkdtempSync(join(tmpdir(), 'icegatectl-live-'));
@@ -38,18 +38,6 @@ function expectOk(result) {
   assert.equal(result.status, 0, `stdout: ${result.stdout} stderr: ${result.stderr}`);
   assert.equal(result.stderr, '');
   return result.stdout;
-}
-
-function expectFailure(result, message) {
-  assert.equal(result.status, 1, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n`);
-  assert.equal(result.stdout, '');
-}
-
-function expectUsage(result, message) {
-  assert.equal(result.status, 2, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n${HINT}\n`);
-  assert.equal(result.stdout, '');
 }
 
 const json = (result) => JSON.parse(expectOk(result));

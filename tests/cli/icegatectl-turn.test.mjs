@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ctlBinary } from '../lib/daemon.mjs';
+import { expectFailure, expectUsage } from './lib/expect.mjs';
 
 const PASSWORD = 'Tr0ub4dor&3-secret';
-const HINT = "Try 'icegatectl --help' for more information.";
 
 const scratch = mkdtempSync(join(tmpdir(), 'icegatectl-turn-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -36,18 +36,6 @@ const ctl = (db, args, input) => run(['--db', db, ...args], input);
 function expectOk(result) {
   assert.equal(result.status, 0, `stderr: ${result.stderr}`);
   return result;
-}
-
-function expectFailure(result, message) {
-  assert.equal(result.status, 1, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n`);
-  assert.equal(result.stdout, '');
-}
-
-function expectUsage(result, message) {
-  assert.equal(result.status, 2, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n${HINT}\n`);
-  assert.equal(result.stdout, '');
 }
 
 function addUser(db, name) {

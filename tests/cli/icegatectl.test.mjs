@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ctlBinary, startDaemon } from '../lib/daemon.mjs';
+import { expectFailure, expectUsage } from './lib/expect.mjs';
 
 const PASSWORD = 'Tr0ub4dor&3-secret';
-const HINT = "Try 'icegatectl --help' for more information.";
 
 const scratch = mkdtempSync(join(tmpdir(), 'icegatectl-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -39,20 +39,6 @@ const ctl = (db, args, input) => run(['--db', db, ...args], input);
 function expectOk(result) {
   assert.equal(result.status, 0, `stderr: ${result.stderr}`);
   return result;
-}
-
-// A failure (exit 1) with exactly this message.
-function expectFailure(result, message) {
-  assert.equal(result.status, 1, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n`);
-  assert.equal(result.stdout, '');
-}
-
-// A usage error (exit 2): the message, then the one-line hint.
-function expectUsage(result, message) {
-  assert.equal(result.status, 2, `stdout: ${result.stdout} stderr: ${result.stderr}`);
-  assert.equal(result.stderr, `icegatectl: ${message}\n${HINT}\n`);
-  assert.equal(result.stdout, '');
 }
 
 function addUser(db, name, extra = [], password = PASSWORD) {

@@ -147,6 +147,22 @@ static void raise_file_limit(void)
 	}
 }
 
+static void count_user(const struct store_user *user, void *arg)
+{
+	(void)user;
+	(*(size_t *)arg)++;
+}
+
+/* A new installation has no account to log in with: say how to make one. */
+static void hint_first_user(struct store *store, const struct config *cfg)
+{
+	size_t users = 0;
+	if (store_user_list(store, count_user, &users) != 0 || users > 0)
+		return;
+	log_info("no user yet: add the first one with: icegatectl --db %s user add NAME",
+	         cfg->db_path);
+}
+
 int main(int argc, char **argv)
 {
 	static struct command_line command_line;
@@ -196,6 +212,7 @@ int main(int argc, char **argv)
 	log_info("icegate %s listening on %s:%d over %s (database %s, guest access %s)",
 	         ICEGATE_VERSION, cfg.listen_host[0] ? cfg.listen_host : "*", cfg.port,
 	         cfg.cert[0] ? "HTTPS" : "HTTP", cfg.db_path, cfg.guest_access ? "on" : "off");
+	hint_first_user(store, &cfg);
 	status = server_run(&server);
 	server_free(&server);
 	store_close(store);

@@ -81,6 +81,32 @@ describe('log_format = text (the default)', () => {
   });
 });
 
+describe('the first start', () => {
+  test('a daemon without users says how to add the first one, and stops saying it once there is one', async () => {
+    const dir = join(tmpdir(), `icegate-first-user-${randomBytes(6).toString('hex')}`);
+    mkdirSync(dir);
+    try {
+      const fresh = await startDaemon({ dir });
+      await stopAndCheck(fresh);
+      const hint = / info no user yet: add the first one with: icegatectl --db (\S+) user add NAME$/m.exec(fresh.log());
+      assert.ok(hint, fresh.log());
+      assert.equal(hint[1], join(dir, 'icegate.db'));
+
+      const again = await startDaemon({ dir });
+      try {
+        await createUserAndLogin(again, uniqueName('first'), 'first user password');
+      } finally {
+        await stopAndCheck(again);
+      }
+      const third = await startDaemon({ dir });
+      await stopAndCheck(third);
+      assert.doesNotMatch(third.log(), /no user yet/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('secrets in requests never reach the log', () => {
   test('tokens in request lines and headers of bad requests are not echoed', async () => {
     const daemon = await startDaemon({ settings: { guest_access: 'on', log_level: 'debug' } });

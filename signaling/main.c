@@ -167,6 +167,10 @@ int main(int argc, char **argv)
 {
 	static struct command_line command_line;
 	static struct config cfg; /* static for its size, not shared */
+	/* A reload asked for while the database opens would otherwise kill the
+	 * process: SIGHUP means nothing until server_init installs its handler,
+	 * and the configuration is read after this point anyway. */
+	signal(SIGHUP, SIG_IGN);
 	command_line.argc = argc;
 	command_line.argv = argv;
 	int status = check_command_line(argc, argv);

@@ -265,6 +265,47 @@ describe('database made read-only while running', () => {
   });
 });
 
+describe('SIGHUP while the daemon waits for the database at start', () => {
+  // A reload hook (certbot's, systemctl reload) may fire while the daemon is
+  // still opening its database, here held up by another writer's lock: the
+  // signal must not kill it, and it must come up once the lock goes.
+  test('does not kill it; it serves once the lock is released', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'icegate-hup-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    await stopAndCheck(await startDaemon({ dir })); // the database exists
+    const dbPath = join(dir, 'icegate.db');
+    const release = await holdWriteLock(t, dbPath);
+    const port = await freePort();
+    const child = spawn(
+      daemonBinary,
+      ['-p', `127.0.0.1:${port}`, '--db', dbPath, '--web-root', join(repoRoot, 'web')],
+      { stdio: ['ignore', 'ignore', 'pipe'] }
+    );
+    let log = '';
+    child.stderr.on('data', (chunk) => (log += chunk));
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    t.after(() => child.kill('SIGKILL'));
+    try {
+      await sleep(500); // in main(), waiting on the lock
+      for (let i = 0; i < 3; i++) {
+        child.kill('SIGHUP');
+        await sleep(50);
+      }
+      assert.equal(child.signalCode, null, `SIGHUP killed the starting daemon:\n${log}`);
+    } finally {
+      await release();
+    }
+    let serving = false;
+    for (const deadline = Date.now() + BUSY_TIMEOUT_MS + 5000; !serving && Date.now() < deadline; ) {
+      serving = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      if (!serving) await sleep(100);
+    }
+    assert.ok(serving, `the daemon serves once the lock is released:\n${log}`);
+    child.kill('SIGTERM');
+    assert.deepEqual(await exited, { code: 0, signal: null }, log);
+  });
+});
+
 // Another process takes the write lock (the sqlite3 shell inside BEGIN
 // IMMEDIATE) and holds it until release() ends the transaction.
 async function holdWriteLock(t, dbPath) {

@@ -6,6 +6,11 @@
  * after ws_frame_inspect has vetted the header, and writes through ws_send,
  * which appends to the bufferevent's output and so never blocks: every
  * queued frame is on its way as soon as the call that queued it returns.
+ *
+ * Sending waits while input is read, and wslay sends control frames before
+ * data: a close decided while reading (a violation, the owner's limit) is
+ * therefore held until the read ends and the replies already queued are on
+ * the wire, so the client sees them, then the close.
  */
 #include "http/ws.h"
 #include "http/ws_frame.h"
@@ -28,19 +33,41 @@ struct ws_conn {
 	size_t max_message;            /* largest message accepted, in bytes */
 	uint64_t frame_remaining;      /* bytes of the current frame not yet given to
 	                                * wslay; 0 at a frame boundary */
-	int close_code;                /* code of the close we queued; 0 before */
+	int close_code;                /* code of the close we queued or hold; 0 before */
 	int feeding;                   /* inside ws_conn_feed: sending waits for its end */
+	int close_held;                /* a close asked for while feeding, queued after it */
+	size_t held_reason_length;
+	char held_reason[CLOSE_REASON_MAX]; /* valid UTF-8, not terminated */
 };
 
-/* Queues a close for a violation and stops reading: nothing the peer sends
- * after it means anything. */
+/* Queues the close frame, or holds it until the read in progress ends. When
+ * the peer's close came first, wslay has queued the echo and ours is moot.
+ * Out of memory, no goodbye is possible, so both ways stop. */
+static void queue_close(struct ws_conn *ws, int code, const char *reason, size_t reason_length)
+{
+	ws->close_code = code;
+	if (ws->feeding) {
+		ws->close_held = 1;
+		memcpy(ws->held_reason, reason, reason_length);
+		ws->held_reason_length = reason_length;
+		return;
+	}
+	int rc = wslay_event_queue_close(ws->wslay, (uint16_t)code, (const uint8_t *)reason,
+	                                 reason_length);
+	if (rc == WSLAY_ERR_NO_MORE_MSG) {
+		ws->close_code = 0; /* ws_close_code reports the close wslay sent */
+	} else if (rc != 0) {
+		wslay_event_shutdown_read(ws->wslay);
+		wslay_event_shutdown_write(ws->wslay);
+	}
+}
+
+/* Closes for a violation and stops reading: nothing the peer sends after it
+ * means anything. reason is a short constant. */
 static void fail_connection(struct ws_conn *ws, int code, const char *reason)
 {
-	if (!ws_is_closing(ws)) {
-		if (wslay_event_queue_close(ws->wslay, (uint16_t)code, (const uint8_t *)reason,
-		                            strlen(reason)) == 0)
-			ws->close_code = code;
-	}
+	if (!ws_is_closing(ws))
+		queue_close(ws, code, reason, strlen(reason));
 	wslay_event_shutdown_read(ws->wslay);
 }
 
@@ -215,6 +242,11 @@ enum ws_feed_result ws_conn_feed(struct ws_conn *ws)
 			wslay_event_shutdown_read(ws->wslay);
 		ws->feeding = 0;
 	}
+	if (ws->close_held) {
+		ws->close_held = 0;
+		flush(ws); /* the replies queued before the close go first */
+		queue_close(ws, ws->close_code, ws->held_reason, ws->held_reason_length);
+	}
 	if (!wslay_event_get_read_enabled(ws->wslay)) {
 		struct evbuffer *input = bufferevent_get_input(ws->bev);
 		evbuffer_drain(input, evbuffer_get_length(input));
@@ -266,15 +298,7 @@ void ws_close(struct ws_conn *ws, int code, const char *reason)
 	if (reason_length > 0 && !utf8_is_valid(reason, reason_length))
 		reason_length = 0;
 	reason_length = utf8_prefix_length(reason, reason_length, CLOSE_REASON_MAX);
-	if (wslay_event_queue_close(ws->wslay, (uint16_t)code, (const uint8_t *)reason,
-	                            reason_length) != 0) {
-		/* Out of memory: no goodbye is possible, so stop both ways. */
-		wslay_event_shutdown_read(ws->wslay);
-		wslay_event_shutdown_write(ws->wslay);
-		ws->close_code = code;
-		return;
-	}
-	ws->close_code = code;
+	queue_close(ws, code, reason, reason_length);
 	flush(ws);
 }
 

@@ -32,9 +32,10 @@ struct turnserver_facts {
 	int no_auth;            /* present and on */
 	int has_userdb;
 	char userdb[TURNSERVER_LINE_MAX];
-	char other_database[32];        /* the last option naming a non-SQLite database */
-	char cert[TURNSERVER_LINE_MAX]; /* TLS certificate file, "" when unset */
-	char pkey[TURNSERVER_LINE_MAX]; /* its private key, "" when unset */
+	char other_database[32];           /* the last option naming a non-SQLite database */
+	char cert[TURNSERVER_LINE_MAX];    /* TLS certificate file, "" when unset */
+	char pkey[TURNSERVER_LINE_MAX];    /* its private key, "" when unset */
+	long long max_credential_lifetime; /* seconds; 0 absent or no bound, -1 not a number */
 };
 
 struct report {
@@ -104,6 +105,12 @@ static void note_option(struct turnserver_facts *facts, const char *key, const c
 		facts->lt_cred_mech = flag_value(value) != 0;
 	} else if (strcmp(key, "no-auth") == 0) {
 		facts->no_auth = flag_value(value) != 0;
+	} else if (strcmp(key, "max-credential-lifetime") == 0) {
+		char *end = NULL;
+		errno = 0;
+		long long seconds = strtoll(value, &end, 10);
+		int valid = end != value && *end == '\0' && errno == 0 && seconds >= 0;
+		facts->max_credential_lifetime = valid ? seconds : -1;
 	} else if (strcmp(key, "cert") == 0) {
 		snprintf(facts->cert, sizeof(facts->cert), "%s", value);
 	} else if (strcmp(key, "pkey") == 0) {
@@ -210,6 +217,17 @@ static void check_facts(const struct config *cfg, const struct turnserver_facts 
 		               "%s points coturn at another database: remove it (icegate's "
 		               "secrets are in its SQLite file)",
 		               facts->other_database);
+	if (facts->max_credential_lifetime < 0)
+		report_problem(report, "max-credential-lifetime is not a number of seconds: set "
+		                       "max-credential-lifetime=86400");
+	else if (facts->max_credential_lifetime > 0 &&
+	         facts->max_credential_lifetime < cfg->turn_credential_ttl)
+		report_problem(report,
+		               "max-credential-lifetime=%lld refuses icegate's TURN credentials, "
+		               "which live turn_credential_ttl=%d seconds: set "
+		               "max-credential-lifetime=%d or more",
+		               facts->max_credential_lifetime, cfg->turn_credential_ttl,
+		               cfg->turn_credential_ttl);
 	char wanted[PATH_MAX];
 	if (!facts->has_userdb) {
 		same_database(cfg->db_path, cfg->db_path, wanted, sizeof(wanted));

@@ -226,6 +226,29 @@ static void test_other_database_present(void **state)
 	assert_null(strstr(report, "password=pw"));
 }
 
+/* The patched coturn's bound on credential expiry must leave room for the
+ * credentials icegate mints; no bound at all is stock coturn's behaviour. */
+static void test_max_credential_lifetime(void **state)
+{
+	(void)state;
+	struct config cfg;
+	defaults(&cfg);
+	cfg.turn_credential_ttl = 3600;
+	char report[1024], text[512];
+	snprintf(text, sizeof(text), "%smax-credential-lifetime=86400\n", GOOD);
+	assert_int_equal(check(&cfg, text, report, sizeof(report)), 0);
+	snprintf(text, sizeof(text), "%smax-credential-lifetime=3600\n", GOOD);
+	assert_int_equal(check(&cfg, text, report, sizeof(report)), 0);
+	snprintf(text, sizeof(text), "%smax-credential-lifetime=600\n", GOOD);
+	assert_int_equal(check(&cfg, text, report, sizeof(report)), 1);
+	assert_non_null(strstr(report, "max-credential-lifetime=600 refuses icegate's TURN "
+	                               "credentials, which live turn_credential_ttl=3600 seconds: "
+	                               "set max-credential-lifetime=3600 or more"));
+	snprintf(text, sizeof(text), "%smax-credential-lifetime=a day\n", GOOD);
+	assert_int_equal(check(&cfg, text, report, sizeof(report)), 1);
+	assert_non_null(strstr(report, "max-credential-lifetime is not a number of seconds"));
+}
+
 static void test_every_problem_counted(void **state)
 {
 	(void)state;
@@ -396,6 +419,7 @@ int main(void)
 	    cmocka_unit_test(test_lt_cred_mech_with_use_auth_secret),
 	    cmocka_unit_test(test_no_auth_present),
 	    cmocka_unit_test(test_other_database_present),
+	    cmocka_unit_test(test_max_credential_lifetime),
 	    cmocka_unit_test(test_every_problem_counted),
 	    cmocka_unit_test(test_small_report_buffer_still_counts),
 	    cmocka_unit_test(test_nul_byte_is_unreadable),

@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createUserAndLogin, startDaemon } from '../lib/daemon.mjs';
-import { assertVideoPlays, describePage, launchChromium, openPage, videoProgress, waitForState } from './browser.mjs';
+import { assertVideoPlays, describePage, launchChromium, videoProgress, waitForState } from './browser.mjs';
+import { allocationsFor, startCall, waitForRelayRoute } from './lib/call.mjs';
 import { freePort, startTurnServer } from './turn.mjs';
 
 const TEST_TIMEOUT_MS = 90000;
@@ -21,24 +22,6 @@ const PASSWORD = 'correct horse battery';
 const SHORT_TTL_S = 60;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function signIn(page, username, password) {
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(password);
-  await page.locator('#login').click();
-}
-
-// The route the receiver page reports, once it is a relayed one.
-async function waitForRelayRoute(page) {
-  await waitForState(page, '#route-state', 'relay');
-  return (await page.locator('#route-state').textContent()).trim();
-}
-
-// The TURN usernames ("EXPIRY:SUBJECT") coturn allocated for subject.
-function allocationsFor(turn, subject) {
-  const pattern = /user <(\d+):([^>]*)>: incoming packet ALLOCATE processed, success/g;
-  return [...turn.log().matchAll(pattern)].filter((match) => match[2] === subject).map((match) => Number(match[1]));
-}
 
 // A daemon and the patched coturn sharing one database, and a browser.
 async function startStack(settings = {}) {
@@ -70,19 +53,8 @@ async function stopStack({ dir, daemon, turn, browser }) {
 
 // A guest shares with ?relay=1, bob watches with ?relay=1; resolves once bob's
 // video plays over a relayed pair.
-async function startRelayedCall({ browser, daemon }) {
-  const sender = await openPage(browser, `${daemon.base}/sender?relay=1`);
-  await sender.page.locator('#guest').click();
-  await waitForState(sender.page, '#conn-state', 'connected');
-  await sender.page.locator('#start-share').click();
-  await waitForState(sender.page, '#share-state', 'sharing');
-
-  const receiver = await openPage(browser, `${daemon.base}/receiver?relay=1`);
-  await signIn(receiver.page, 'bob', PASSWORD);
-  await waitForState(receiver.page, '#conn-state', 'connected');
-  await waitForState(receiver.page, '#peer-state', 'connected', 30000);
-  await assertVideoPlays(receiver.page);
-  return { sender, receiver };
+function startRelayedCall({ browser, daemon }) {
+  return startCall({ base: daemon.base, query: '?relay=1', senderBrowser: browser, receiverBrowser: browser, receiver: { name: 'bob', password: PASSWORD } });
 }
 
 describe('a call relayed through the patched coturn', () => {
@@ -104,7 +76,7 @@ describe('a call relayed through the patched coturn', () => {
     assert.match(route, /^local relay via turn:127\.0\.0\.1:\d+/, route);
     assert.match(route, /remote relay$/, 'the sender relays too (its page forces relay as well)');
     // The only credentials for bob are those the daemon put in its messages.
-    const expiries = allocationsFor(turn, 'bob');
+    const expiries = allocationsFor(turn.log(), 'bob');
     assert.ok(expiries.length > 0, `coturn allocated for bob\n${turn.log()}`);
     const now = Date.now() / 1000;
     for (const expiry of expiries) assert.ok(expiry > now && expiry <= now + 3600 + 5, `credential expiry ${expiry}`);
@@ -147,9 +119,9 @@ describe('renewed TURN credentials on a relayed call', () => {
     const { turn } = stack;
     const { sender, receiver } = await startRelayedCall(stack);
     await waitForRelayRoute(receiver.page);
-    const before = Math.max(...allocationsFor(turn, 'bob'));
+    const before = Math.max(...allocationsFor(turn.log(), 'bob'));
     const senderSubject = (await sender.page.locator('#who').textContent()).trim();
-    const senderBefore = Math.max(...allocationsFor(turn, senderSubject));
+    const senderBefore = Math.max(...allocationsFor(turn.log(), senderSubject));
 
     // Each side gets its push at 80 % of the lifetime of its latest credential.
     // Whichever comes first restarts ICE; the other side's credential is renewed
@@ -165,10 +137,10 @@ describe('renewed TURN credentials on a relayed call', () => {
       throw new Error(`neither page restarted ICE\n${await describePage(receiver.page)}\n${await describePage(sender.page)}`);
     }
     const deadline = Date.now() + 10000;
-    while (Math.max(...allocationsFor(turn, 'bob')) <= before && Date.now() < deadline) await sleep(200);
-    const after = Math.max(...allocationsFor(turn, 'bob'));
+    while (Math.max(...allocationsFor(turn.log(), 'bob')) <= before && Date.now() < deadline) await sleep(200);
+    const after = Math.max(...allocationsFor(turn.log(), 'bob'));
     assert.ok(after > before, `bob allocated again with a newer credential (${before} then ${after})`);
-    const senderAfter = Math.max(...allocationsFor(turn, senderSubject));
+    const senderAfter = Math.max(...allocationsFor(turn.log(), senderSubject));
     assert.ok(senderAfter > senderBefore, `the sender allocated again too (${senderBefore} then ${senderAfter})`);
 
     await waitForState(receiver.page, '#peer-state', 'connected');

@@ -1,4 +1,5 @@
-// REST calls to the icegate API (login, guest, refresh, logout, sender presence).
+// REST calls to the icegate API (login, guest, refresh, logout, ICE servers,
+// sender presence).
 // Every failure becomes an IcegateApiError whose message is fit to show a person:
 // the server's error codes are mapped to plain sentences here, once, so pages never
 // have to know the codes. Nothing here ever logs or echoes a token or a password.
@@ -59,6 +60,23 @@ export async function apiPost(baseUrl, path, body, fetchImpl = globalThis.fetch)
   const code = payload?.error ?? (response.ok ? 'bad_response' : `http_${response.status}`);
   const description = payload?.error_description ?? null;
   throw new IcegateApiError(code, describeFailure(code, description, retryAfter), response.status, retryAfter);
+}
+
+// Fresh ICE servers with TURN credentials minted for the bearer of accessToken
+// (GET /api/v1/ice-servers). Resolves with the RTCIceServer list.
+export async function apiIceServers(baseUrl, accessToken, fetchImpl = globalThis.fetch) {
+  let response;
+  try {
+    response = await fetchImpl(new URL('/api/v1/ice-servers', baseUrl), { headers: { Authorization: `Bearer ${accessToken}` } });
+  } catch {
+    throw new IcegateApiError('network_error', 'Cannot reach the server. Check your connection.');
+  }
+  const payload = await response.json().catch(() => null);
+  if (!response.ok || !Array.isArray(payload?.iceServers)) {
+    const code = payload?.error ?? `http_${response.status}`;
+    throw new IcegateApiError(code, describeFailure(code, payload?.error_description ?? null, null), response.status);
+  }
+  return payload.iceServers;
 }
 
 // Asks whether a sender is present in a room (GET /first). Resolves true or false.

@@ -3,7 +3,7 @@
 // rejoins the last room, renews the access token before it expires and hands the
 // fresh one to the open socket, and turns close codes into states a page can show.
 // Server messages arrive as events named by their type; the page only reacts.
-import { apiSenderPresent, IcegateApiError } from './api.js';
+import { apiIceServers, apiSenderPresent, IcegateApiError } from './api.js';
 import { reconnectDelay } from './backoff.js';
 import { TokenSession } from './session.js';
 
@@ -99,6 +99,17 @@ export class IcegateClient extends EventTarget {
 
   senderPresent(room) {
     return apiSenderPresent(this.baseUrl, room, this.session.fetch);
+  }
+
+  // Asks the server for fresh ICE servers (new TURN credentials), e.g. when a
+  // relay stopped answering; they become the client's and are announced with
+  // an "iceservers" event, as if the server had pushed them.
+  async fetchIceServers() {
+    if (this.session.expiresAt - Date.now() < MIN_TOKEN_LIFETIME_MS) await this.session.refresh();
+    const iceServers = await apiIceServers(this.baseUrl, this.session.accessToken, this.session.fetch);
+    this.iceServers = iceServers;
+    this.dispatchEvent(new CustomEvent('iceservers', { detail: iceServers }));
+    return iceServers;
   }
 
   connect() {

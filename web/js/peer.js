@@ -4,8 +4,14 @@
 // rejects them otherwise), and later renegotiations (ICE restarts when TURN
 // credentials are renewed) follow the "perfect negotiation" pattern, so both
 // sides may start one and a collision resolves itself: the polite side yields.
+// The side that placed the call can also restart ICE by itself when the
+// connection stays disconnected (a TURN server restarted and lost its
+// allocations, a network changed), with fresh ICE servers from the server.
 
 const DTLS_FINGERPRINT = /^a=fingerprint:.*$/gm;
+// How long ICE may stay "disconnected" before an ICE restart: short losses
+// recover by themselves, and the browser declares "failed" only some 10 s later.
+const DISCONNECTED_GRACE_MS = 2000;
 
 // The DTLS identity in an SDP: a new RTCPeerConnection always has a new one,
 // a renegotiation of the same connection keeps it.
@@ -19,7 +25,9 @@ export class PeerLink {
   // options: iceServers (from the signaling message that started this call;
   // default: the client's latest), forceRelay (TURN only: iceTransportPolicy
   // 'relay'), polite (yields when both sides offer at once), onError(error)
-  // (a renegotiation failed).
+  // (a renegotiation failed), restartWhenDisconnected (restart ICE after
+  // DISCONNECTED_GRACE_MS of "disconnected"; only one side should) and
+  // onIceRestart(link) (called when it does).
   constructor(client, remoteId, onStateChange = () => {}, options = {}) {
     this.client = client;
     this.remoteId = remoteId;
@@ -28,6 +36,9 @@ export class PeerLink {
     this.remoteDescriptionSet = false;
     this.polite = options.polite ?? false;
     this.onError = options.onError ?? (() => {});
+    this.restartWhenDisconnected = options.restartWhenDisconnected ?? false;
+    this.onIceRestart = options.onIceRestart ?? (() => {});
+    this.disconnectedTimer = null; // pending restart while ICE is disconnected
     this.makingOffer = false; // between starting an offer and sending it
     this.ignoringOffer = false; // an offer lost a collision: drop its candidates
     this.pc = new RTCPeerConnection({
@@ -41,7 +52,10 @@ export class PeerLink {
     };
     this.pc.onnegotiationneeded = () => this.negotiate();
     this.pc.onconnectionstatechange = () => onStateChange(this);
-    this.pc.oniceconnectionstatechange = () => onStateChange(this);
+    this.pc.oniceconnectionstatechange = () => {
+      this.watchDisconnection();
+      onStateChange(this);
+    };
   }
 
   get connectionState() {
@@ -147,9 +161,33 @@ export class PeerLink {
     return true;
   }
 
+  // Arms the restart when ICE enters "disconnected", disarms it on any other state.
+  watchDisconnection() {
+    clearTimeout(this.disconnectedTimer);
+    this.disconnectedTimer = null;
+    if (!this.restartWhenDisconnected || this.iceConnectionState !== 'disconnected') return;
+    this.disconnectedTimer = setTimeout(() => this.restartIceWithFreshServers(), DISCONNECTED_GRACE_MS);
+  }
+
+  // New TURN credentials first (the old allocations may be gone with the TURN
+  // server that held them), then a restart: new candidates, new allocations.
+  // A server that cannot be asked leaves the ICE servers as they are.
+  async restartIceWithFreshServers() {
+    this.disconnectedTimer = null;
+    try {
+      this.applyIceServers(await this.client.fetchIceServers());
+    } catch {
+      // The restart may still succeed with the servers in hand.
+    }
+    if (this.closed || this.iceConnectionState !== 'disconnected') return;
+    this.onIceRestart(this);
+    this.pc.restartIce();
+  }
+
   close() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.disconnectedTimer);
     this.pc.close();
   }
 }

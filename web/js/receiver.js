@@ -1,7 +1,8 @@
 // The receiver page: joins a room as a receiver, waits for a sender (the room
 // listing on join, or a sender joining later), offers a receive-only video
 // connection to it and plays what arrives. When the sender leaves or the
-// connection fails it moves on to the next sender in the room, if any.
+// connection fails it moves on to the next sender in the room, if any; when
+// it stays disconnected it restarts ICE with fresh TURN credentials first.
 // With ?relay=1 media goes only through the TURN relay (for testing a TURN
 // deployment); the status panel says which route the media takes.
 import { setUpAuth, validRoom } from './auth-ui.js';
@@ -93,6 +94,11 @@ function watchNextSender() {
     forceRelay,
     onError(error) {
       if (current === link) status.showError(`Could not start the video connection: ${error.message}`, 'peer');
+    },
+    // This page placed the call, so it restarts ICE when the route breaks.
+    restartWhenDisconnected: true,
+    onIceRestart() {
+      status.log('connection lost: restarting ICE with fresh relay credentials');
     },
   });
   link = current;

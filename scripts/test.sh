@@ -3,7 +3,8 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer) and the patched coturn, and
 # runs every test: formatting, the cmocka unit tests, a short libFuzzer run of
 # every fuzz target, the icegatectl tests,
-# the integration tests against the real daemon (both builds), the patched
+# the integration tests and the hostile input catalogue against the real
+# daemon (both builds), the patched
 # coturn against its database (and Debian's stock coturn beside it), the
 # deployment (docker-compose.yml, the images' contents, the entrypoints run on
 # this host, the systemd units), the browser end-to-end test in headless
@@ -61,6 +62,12 @@ step "integration tests (ASan + UBSan)" node_tests integration \
 	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "integration tests (release)" node_tests integration \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
+step "hostile inputs (ASan + UBSan)" node_tests hostile \
+	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl" \
+	ICEGATE_TURN_BUILD="$PWD/build/turn"
+step "hostile inputs (release)" node_tests hostile \
+	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl" \
+	ICEGATE_TURN_BUILD="$PWD/build/turn"
 step "patched coturn against its database" node_tests turn \
 	ICEGATE_TURN_BUILD="$PWD/build/turn" ICEGATE_BIN="$PWD/build/icegate" \
 	ICEGATE_CTL="$PWD/build/icegatectl"

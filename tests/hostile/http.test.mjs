@@ -12,6 +12,7 @@ import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { startDaemon } from '../lib/daemon.mjs';
 import { get, guestToken } from '../lib/rest.mjs';
 import { RawHttp, rawRequest } from '../lib/raw-http.mjs';
+import { upgradeHead } from '../lib/raw-ws.mjs';
 import { connectAuthed } from '../lib/ws-client.mjs';
 
 const HEAD_MAX = 8192; // request line and headers, terminator excluded
@@ -38,19 +39,7 @@ async function assertStillServing(target = daemon) {
 }
 
 function upgradeRequest(overrides = {}, { port = daemon.port, path = '/ws' } = {}) {
-	const headers = {
-		Host: `127.0.0.1:${port}`,
-		Upgrade: 'websocket',
-		Connection: 'Upgrade',
-		'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-		'Sec-WebSocket-Version': '13',
-		...overrides,
-	};
-	let head = `GET ${path} HTTP/1.1\r\n`;
-	for (const [name, value] of Object.entries(headers)) {
-		for (const item of [].concat(value ?? [])) head += `${name}: ${item}\r\n`;
-	}
-	return `${head}\r\n`;
+	return upgradeHead(port, path, overrides);
 }
 
 // Sends data on a fresh connection; expects exactly one response with status

@@ -16,7 +16,7 @@ import { after, before, describe, test } from 'node:test';
 import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctlBinary, startDaemon } from '../lib/daemon.mjs';
 import { decodeJwt, get, login, post, refresh, uniqueName } from '../lib/rest.mjs';
-import { withTimeout } from '../lib/ws-client.mjs';
+import { holdWriteLock } from '../lib/sqlite-lock.mjs';
 
 const PASSWORD = 'correct horse battery';
 
@@ -204,29 +204,6 @@ function freezable(t) {
 		rmSync(dir, { recursive: true, force: true });
 	});
 	return { dir, freeze: () => set('+i'), thaw: () => set('-i') };
-}
-
-// Another process holds SQLite's write lock until the returned release().
-async function holdWriteLock(t, dbPath) {
-	const shell = spawn('sqlite3', [dbPath], { stdio: ['pipe', 'pipe', 'pipe'] });
-	t.after(() => {
-		if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
-	});
-	const exited = new Promise((resolve) => shell.once('exit', resolve));
-	let output = '';
-	const locked = new Promise((resolve, reject) => {
-		shell.stdout.on('data', (d) => {
-			output += d;
-			if (output.includes('locked')) resolve();
-		});
-		shell.stderr.on('data', (d) => reject(new Error(`sqlite3: ${d}`)));
-	});
-	shell.stdin.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
-	await withTimeout(locked, 5000, 'sqlite3 did not take the write lock');
-	return async () => {
-		shell.stdin.end('ROLLBACK;\n.quit\n');
-		await withTimeout(exited, 5000, 'sqlite3 did not exit');
-	};
 }
 
 // A tmpfs of size on a fresh directory, unmounted and removed when t ends.

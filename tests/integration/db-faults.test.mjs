@@ -25,7 +25,8 @@ import { describe, test } from 'node:test';
 import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctl, daemonBinary, freePort, repoRoot, startDaemon } from '../lib/daemon.mjs';
 import { addUser, get, login, refresh, sleep, uniqueName } from '../lib/rest.mjs';
-import { connectJoined, withTimeout } from '../lib/ws-client.mjs';
+import { connectJoined } from '../lib/ws-client.mjs';
+import { holdWriteLock } from '../lib/sqlite-lock.mjs';
 
 const PASSWORD = 'correct horse battery';
 const BUSY_TIMEOUT_MS = 5000; // the store's sqlite3_busy_timeout
@@ -305,30 +306,6 @@ describe('SIGHUP while the daemon waits for the database at start', () => {
     assert.deepEqual(await exited, { code: 0, signal: null }, log);
   });
 });
-
-// Another process takes the write lock (the sqlite3 shell inside BEGIN
-// IMMEDIATE) and holds it until release() ends the transaction.
-async function holdWriteLock(t, dbPath) {
-  const shell = spawn('sqlite3', [dbPath], { stdio: ['pipe', 'pipe', 'pipe'] });
-  t.after(() => {
-    if (shell.exitCode === null && shell.signalCode === null) shell.kill('SIGKILL');
-  });
-  const exited = new Promise((resolve) => shell.once('exit', resolve));
-  let output = '';
-  const locked = new Promise((resolve, reject) => {
-    shell.stdout.on('data', (d) => {
-      output += d;
-      if (output.includes('locked')) resolve();
-    });
-    shell.stderr.on('data', (d) => reject(new Error(`sqlite3: ${d}`)));
-  });
-  shell.stdin.write("BEGIN IMMEDIATE;\nSELECT 'locked';\n");
-  await withTimeout(locked, 5000, 'sqlite3 did not take the write lock');
-  return async () => {
-    shell.stdin.end('ROLLBACK;\n.quit\n');
-    await withTimeout(exited, 5000, 'sqlite3 did not exit');
-  };
-}
 
 describe('database locked by another writer', () => {
   test('writes answer 503 after the busy timeout, the rest keeps working', async (t) => {

@@ -44,23 +44,32 @@ export function closePayload(code, reason = '') {
   return payload;
 }
 
+// The head of a WebSocket upgrade request for path on port: the headers a
+// browser sends, with overrides added or replacing them (an array value sends
+// the header once per item; null or undefined leaves it out).
+export function upgradeHead(port, path = '/ws', overrides = {}) {
+  const headers = {
+    Host: `127.0.0.1:${port}`,
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+    'Sec-WebSocket-Version': '13',
+    ...overrides,
+  };
+  let head = `GET ${path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    for (const item of [].concat(value ?? [])) head += `${name}: ${item}\r\n`;
+  }
+  return `${head}\r\n`;
+}
+
 export class RawWs extends RawHttp {
   // Performs the upgrade on path (with its query) and returns the open
   // connection; rejects with the status if the server did not answer 101.
   static async upgrade(port, path = '/ws', extraHeaders = {}) {
     const connection = await RawHttp.open(port);
     const raw = Object.setPrototypeOf(connection, RawWs.prototype);
-    const headers = {
-      Host: `127.0.0.1:${port}`,
-      Upgrade: 'websocket',
-      Connection: 'Upgrade',
-      'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-      'Sec-WebSocket-Version': '13',
-      ...extraHeaders,
-    };
-    let head = `GET ${path} HTTP/1.1\r\n`;
-    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    await raw.write(`${head}\r\n`);
+    await raw.write(upgradeHead(port, path, extraHeaders));
     const response = await raw.readResponse();
     if (response.status !== 101) {
       raw.destroy();

@@ -2,13 +2,13 @@
 # Installs what is missing, builds icegate twice (release with -Werror, and
 # AddressSanitizer + UndefinedBehaviorSanitizer) and the patched coturn, and
 # runs every test: formatting, the cmocka unit tests, a short libFuzzer run of
-# every fuzz target, the icegatectl tests,
-# the integration tests and the hostile input catalogue against the real
-# daemon (both builds), the patched
+# every fuzz target, the icegatectl tests, the integration tests and the
+# hostile input catalogue against the real daemon (both builds), the patched
 # coturn against its database (and Debian's stock coturn beside it), the
 # deployment (docker-compose.yml, the images' contents, the entrypoints run on
-# this host, the systemd units), the browser end-to-end test in headless
-# Chromium, and a smoke run of the benchmark harness.
+# this host, the systemd units), the browser end-to-end tests in headless
+# Chromium, a short soak, and a smoke run of the benchmark harness. Every
+# suite that starts the sanitizer build fails on a sanitizer or leak report.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -68,12 +68,14 @@ step "hostile inputs (ASan + UBSan)" node_tests hostile \
 step "hostile inputs (release)" node_tests hostile \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl" \
 	ICEGATE_TURN_BUILD="$PWD/build/turn"
-step "patched coturn against its database" node_tests turn \
-	ICEGATE_TURN_BUILD="$PWD/build/turn" ICEGATE_BIN="$PWD/build/icegate" \
-	ICEGATE_CTL="$PWD/build/icegatectl"
+step "patched coturn against its database (daemon: ASan + UBSan)" node_tests turn \
+	ICEGATE_TURN_BUILD="$PWD/build/turn" ICEGATE_BIN="$PWD/build-asan/icegate" \
+	ICEGATE_CTL="$PWD/build-asan/icegatectl"
 step "deployment: docker compose, images, entrypoints, systemd units" node_tests deploy \
 	ICEGATE_BUILD_DIR="$PWD/build" ICEGATE_TURN_BUILD="$PWD/build/turn"
-step "browser end-to-end" node_tests e2e \
+step "browser end-to-end (daemon: ASan + UBSan)" node_tests e2e \
+	ICEGATE_BIN="$PWD/build-asan/icegate" ICEGATE_CTL="$PWD/build-asan/icegatectl"
+step "soak: 30 s of churn, memory back within 10 % (release)" node_tests soak \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
 step "benchmark smoke run" bench/run.sh --smoke
 

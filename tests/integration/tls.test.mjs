@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { stopAndCheck } from '../lib/daemon-check.mjs';
+import { SANITIZER_REPORT, stopAndCheck } from '../lib/daemon-check.mjs';
 import { createUserAndLogin, daemonBinary, freePort, repoRoot, startDaemon } from '../lib/daemon.mjs';
 import { rawRequest } from '../lib/raw-http.mjs';
 import { sleep, uniqueName } from '../lib/rest.mjs';
@@ -418,7 +418,8 @@ describe('startup errors', () => {
     const good = makeCertificate();
     const missing = join(workDir, 'no-such-cert.pem');
     const result = await runDaemon({ cert: missing, pkey: good.key });
-    assert.notEqual(result.status, 0);
+    assert.equal(result.status, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, SANITIZER_REPORT);
     assert.ok(result.stderr.includes(`cert ${missing}: No such file or directory`), result.stderr);
   });
 
@@ -426,14 +427,16 @@ describe('startup errors', () => {
     const one = makeCertificate();
     const other = makeCertificate();
     const result = await runDaemon({ cert: one.cert, pkey: other.key });
-    assert.notEqual(result.status, 0);
+    assert.equal(result.status, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, SANITIZER_REPORT);
     assert.ok(result.stderr.includes(`pkey ${other.key} does not match the certificate in ${one.cert}`), result.stderr);
   });
 
   test('a certificate file that is not PEM stops the daemon', async () => {
     const good = makeCertificate();
     const result = await runDaemon({ cert: good.key, pkey: good.key });
-    assert.notEqual(result.status, 0);
+    assert.equal(result.status, 1, result.stderr);
+    assert.doesNotMatch(result.stderr, SANITIZER_REPORT);
     assert.ok(result.stderr.includes(`cert ${good.key}: not a PEM certificate chain`), result.stderr);
   });
 

@@ -2,7 +2,7 @@
 // daemon must shut down with status 0 on SIGTERM; under a sanitizer build
 // (ICEGATE_BIN pointing at it) a leak or memory error also shows up here, in
 // the file that caused it, with the daemon's log attached.
-const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|runtime error:/;
+export const SANITIZER_REPORT = /AddressSanitizer|LeakSanitizer|runtime error:/;
 
 export async function stopAndCheck(daemon) {
   if (!daemon) return;

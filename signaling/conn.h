@@ -56,7 +56,8 @@ struct conn {
 	                               * answered; NULL once upgraded (conn_drop_request) */
 	int awaiting_response;        /* a worker job will answer; reading is paused */
 	void **pending_owner;         /* where that job keeps its pointer to us (cleared on free) */
-	struct event *timer;          /* owned: request deadline, then linger deadline */
+	struct event *timer;          /* owned: request deadline, then linger deadline;
+	                               * NULL while upgraded, made again for the close */
 	int head_deadline_armed;      /* the current request's head deadline is running */
 	int write_shut;               /* shutdown(SHUT_WR) done */
 	struct session *session;      /* owned in CONN_WEBSOCKET mode */
@@ -70,7 +71,8 @@ void conn_accept(struct server *server, evutil_socket_t fd, const struct sockadd
 void conn_close_after_flush(struct conn *conn);
 /* Close now, without flushing. */
 void conn_free(struct conn *conn);
-/* Frees the HTTP request state, for a connection that is upgraded. */
+/* Frees the HTTP request state and its timer, for a connection that is
+ * upgraded: the session keeps its own timers. */
 void conn_drop_request(struct conn *conn);
 
 /* ---- answering the current HTTP request ---- */

@@ -126,7 +126,7 @@ static json_t *list_values(const struct hmap *map, const char *name, struct list
 static json_t *session_to_json(const void *item)
 {
 	const struct session *session = item;
-	const char *user = session->authenticated ? session->claims.subject : NULL;
+	const char *user = session->authenticated ? session->subject : NULL;
 	json_t *roles = session->authenticated ? message_roles(session->roles) : json_array();
 	return json_pack(
 	    "{s:s, s:s?, s:o, s:s?, s:s, s:I, s:b, s:I, s:I}", "id", session->id, "user", user,
@@ -205,7 +205,7 @@ static void kick_if_user(const char *id, void *value, void *arg)
 	struct session *session = value;
 	struct user_kick *kick = arg;
 	if (session->closing || !session->authenticated ||
-	    strcmp(session->claims.subject, kick->user) != 0)
+	    strcmp(session->subject, kick->user) != 0)
 		return;
 	/* The teardown is deferred, so the map stays as hmap_foreach needs. */
 	session_close(session, WS_CLOSE_FORBIDDEN, KICK_REASON);

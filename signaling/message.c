@@ -18,8 +18,8 @@ json_t *message_roles(unsigned roles)
 
 json_t *message_peer(const struct session *session)
 {
-	return json_pack("{s:s, s:s, s:o}", "id", session->id, "name", session->claims.subject,
-	                 "roles", message_roles(session->roles));
+	return json_pack("{s:s, s:s, s:o}", "id", session->id, "name", session->subject, "roles",
+	                 message_roles(session->roles));
 }
 
 json_t *message_new(const char *type, const json_t *request)

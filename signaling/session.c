@@ -28,10 +28,32 @@ static size_t output_limit(const struct server *server)
 	return limit < 1024 * 1024 ? 1024 * 1024 : limit;
 }
 
-static void arm_deadline(struct session *session, int64_t seconds)
+#define NS_PER_SECOND INT64_C(1000000000)
+
+/* Arms the session's one timer: at once when closing (the teardown), else at
+ * the earlier of the deadline and the next ping. */
+static void schedule(struct session *session)
 {
-	struct timeval delay = {seconds > 0 ? (time_t)seconds : 0, 0};
-	evtimer_add(session->deadline_timer, &delay);
+	int64_t at =
+	    session->ping_at_ns < session->deadline_ns ? session->ping_at_ns : session->deadline_ns;
+	int64_t delay_ns = session->closing ? 0 : at - metrics_now_ns();
+	if (delay_ns < 0)
+		delay_ns = 0;
+	struct timeval delay = {(time_t)(delay_ns / NS_PER_SECOND),
+	                        (suseconds_t)(delay_ns % NS_PER_SECOND / 1000)};
+	evtimer_add(session->timer, &delay);
+}
+
+/* A deadline too far to count in nanoseconds is no deadline. */
+static void set_deadline(struct session *session, int64_t seconds)
+{
+	int64_t now = metrics_now_ns();
+	if (seconds < 0)
+		seconds = 0;
+	session->deadline_ns = seconds >= (INT64_MAX - now) / NS_PER_SECOND
+	                           ? INT64_MAX
+	                           : now + seconds * NS_PER_SECOND;
+	schedule(session);
 }
 
 /* Leaves the room and hands the connection back for a flushed close. Runs
@@ -49,27 +71,36 @@ static void session_close_unauthenticated(struct session *session,
 	session_close(session, WS_CLOSE_UNAUTHORIZED, reason);
 }
 
-static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+/* The teardown, the deadline, or the ping and idle check. A close arms the
+ * timer for the teardown, so nothing is scheduled after one. */
+static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct session *session = arg;
-	if (session->closing)
+	const struct config *cfg = session->server->cfg;
+	if (session->closing) {
 		tear_down(session);
-	else if (!session->authenticated)
-		session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_TIMEOUT,
-		                              "authentication timeout");
-	else
-		session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_EXPIRED,
-		                              "token expired");
-}
-
-static void ping_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct session *session = arg;
-	int64_t idle_ms = server_now_ms(session->server) - session->last_frame_ms;
-	if (idle_ms >= (int64_t)session->server->cfg->idle_timeout * 1000)
-		session_close(session, WS_CLOSE_GOING_AWAY, "idle timeout");
-	else
+		return;
+	}
+	int64_t now = metrics_now_ns();
+	if (now >= session->deadline_ns) {
+		if (!session->authenticated)
+			session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_TIMEOUT,
+			                              "authentication timeout");
+		else
+			session_close_unauthenticated(session, METRICS_AUTH_WEBSOCKET_EXPIRED,
+			                              "token expired");
+		return;
+	}
+	if (now >= session->ping_at_ns) {
+		session->ping_at_ns = now + (int64_t)cfg->ping_interval * NS_PER_SECOND;
+		int64_t idle_ms = server_now_ms(session->server) - session->last_frame_ms;
+		if (idle_ms >= (int64_t)cfg->idle_timeout * 1000) {
+			session_close(session, WS_CLOSE_GOING_AWAY, "idle timeout");
+			return;
+		}
 		ws_send_ping(session->ws);
+	}
+	schedule(session);
 }
 
 static void ice_push_cb(evutil_socket_t fd, short what, void *arg)
@@ -90,7 +121,7 @@ json_t *session_ice_servers(struct session *session)
 {
 	struct server *server = session->server;
 	int64_t expires_at;
-	json_t *servers = ice_servers_mint(server, session->claims.subject, &expires_at);
+	json_t *servers = ice_servers_mint(server, session->subject, &expires_at);
 	if (!servers)
 		return NULL;
 	metrics_count_turn_credential(&server->metrics, METRICS_TURN_WEBSOCKET);
@@ -119,10 +150,10 @@ void session_close(struct session *session, int code, const char *reason)
 	ws_close(session->ws, code, reason);
 	if (code != WS_CLOSE_NORMAL && code != WS_CLOSE_GOING_AWAY)
 		log_info("closing peer %s (%s) from %s: %d %s", session->id,
-		         session->authenticated ? session->claims.subject : "unauthenticated",
+		         session->authenticated ? session->subject : "unauthenticated",
 		         session->conn->address, code, reason);
 	if (!session->feeding)
-		arm_deadline(session, 0);
+		schedule(session); /* the teardown, at once */
 }
 
 int session_send_text(struct session *session, const char *text, size_t length)
@@ -183,10 +214,23 @@ int session_authenticate(struct session *session, const char *token, const json_
 			session_send_error(session, request, "unauthorized", description);
 		return -1;
 	}
-	if (session->authenticated && strcmp(claims.subject, session->claims.subject) != 0) {
+	if (session->authenticated && strcmp(claims.subject, session->subject) != 0) {
 		metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_SUBJECT_CHANGED);
 		session_send_error(session, request, "forbidden",
 		                   "a session cannot change its subject");
+		return -1;
+	}
+	char *subject = session->subject ? session->subject : strdup(claims.subject);
+	char *token_room = claims.room[0] ? strdup(claims.room) : NULL;
+	if (!subject || (claims.room[0] && !token_room)) {
+		if (subject != session->subject)
+			free(subject);
+		free(token_room);
+		metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_SERVER_ERROR);
+		if (!session->authenticated)
+			session_close(session, WS_CLOSE_INTERNAL_ERROR, "out of memory");
+		else
+			session_send_error(session, request, "server_error", "out of memory");
 		return -1;
 	}
 	metrics_count_auth(metrics, METRICS_AUTH_WEBSOCKET_OK);
@@ -195,8 +239,11 @@ int session_authenticate(struct session *session, const char *token, const json_
 	else
 		session->roles &= claims.roles; /* a renewal never widens */
 	session->authenticated = 1;
-	session->claims = claims;
-	arm_deadline(session, claims.expires_at - server_now(session->server));
+	session->subject = subject;
+	free(session->token_room);
+	session->token_room = token_room;
+	session->token_roles = claims.roles;
+	set_deadline(session, claims.expires_at - server_now(session->server));
 
 	json_t *reply = message_new("authenticated", request);
 	json_object_set_new(reply, "id", json_string(session->id));
@@ -265,15 +312,14 @@ struct session *session_start(struct server *server, struct conn *conn, const ch
 	const struct config *cfg = server->cfg;
 	session->ws =
 	    ws_conn_new(conn->bev, cfg->max_message_bytes, &session_ws_callbacks, session);
-	session->deadline_timer = evtimer_new(server->base, deadline_cb, session);
-	session->ping_timer = event_new(server->base, -1, EV_PERSIST, ping_cb, session);
+	session->timer = evtimer_new(server->base, timer_cb, session);
 	/* A peer id collision is astronomically unlikely; retry rather than
 	 * reason about it. */
 	int id_ok = 0;
 	for (int attempt = 0; attempt < 4 && !id_ok; attempt++)
 		id_ok = random_hex(session->id, SESSION_ID_LENGTH / 2) == 0 &&
 		        !hmap_get(&server->sessions_by_id, session->id);
-	if (!session->ws || !session->deadline_timer || !session->ping_timer || !id_ok ||
+	if (!session->ws || !session->timer || !id_ok ||
 	    hmap_put(&server->sessions_by_id, session->id, session) != 0) {
 		session->id[0] = '\0';
 		session_free(session);
@@ -283,14 +329,15 @@ struct session *session_start(struct server *server, struct conn *conn, const ch
 	session->last_frame_ms = now_ms;
 	session->connected_at_ms = now_ms;
 	token_bucket_init(&session->bucket, cfg->messages_per_second, cfg->message_burst, now_ms);
-	struct timeval ping_every = {cfg->ping_interval, 0};
-	event_add(session->ping_timer, &ping_every);
+	session->ping_at_ns = metrics_now_ns() + (int64_t)cfg->ping_interval * NS_PER_SECOND;
+	session->deadline_ns = INT64_MAX;
 	conn->session = session;
+	schedule(session);
 
 	if (bearer)
 		session_authenticate(session, bearer, NULL);
 	else
-		arm_deadline(session, cfg->auth_timeout);
+		set_deadline(session, cfg->auth_timeout);
 	return session;
 }
 
@@ -306,15 +353,15 @@ void session_free(struct session *session)
 		session_leave_room(session);
 	if (session->id[0])
 		hmap_remove(&session->server->sessions_by_id, session->id);
-	if (session->deadline_timer)
-		event_free(session->deadline_timer);
-	if (session->ping_timer)
-		event_free(session->ping_timer);
+	if (session->timer)
+		event_free(session->timer);
 	if (session->ice_push_timer)
 		event_free(session->ice_push_timer);
 	if (session->ws)
 		ws_conn_free(session->ws);
 	if (session->conn && session->conn->session == session)
 		session->conn->session = NULL;
+	free(session->subject);
+	free(session->token_room);
 	free(session);
 }

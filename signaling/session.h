@@ -10,7 +10,6 @@
 #ifndef ICEGATE_SIGNALING_SESSION_H
 #define ICEGATE_SIGNALING_SESSION_H
 
-#include "auth/token.h"
 #include "common/token_bucket.h"
 
 #include <jansson.h>
@@ -30,9 +29,12 @@ struct session {
 	struct ws_conn *ws;             /* owned */
 	char id[SESSION_ID_LENGTH + 1]; /* peer id, random hex; key in sessions_by_id */
 	int authenticated;
-	struct token_claims claims; /* of the newest accepted token */
-	unsigned roles;             /* roles acted in the room; narrowed by join's "role" */
-	struct room *room;          /* borrowed from the registry; NULL when not joined */
+	/* From the newest accepted token, copied to their exact length: */
+	char *subject;        /* owned: "sub"; NULL until authenticated */
+	char *token_room;     /* owned: the one room the token allows, or NULL for any */
+	unsigned token_roles; /* the roles the token grants */
+	unsigned roles;       /* roles acted in the room; narrowed by join's "role" */
+	struct room *room;    /* borrowed from the registry; NULL when not joined */
 	struct token_bucket bucket;
 	int violations;               /* error replies so far */
 	int closing;                  /* a close frame is queued; teardown is scheduled */
@@ -45,8 +47,10 @@ struct session {
 	uint64_t messages_out;        /* text messages queued to the client */
 	int64_t ice_expires_at;       /* expiry of the newest TURN credential sent, or 0 */
 	int64_t ice_push_at;          /* when the armed push fires, or 0 */
-	struct event *deadline_timer; /* owned: auth deadline, then token expiry */
-	struct event *ping_timer;     /* owned: pings and the idle check */
+	int64_t deadline_ns;          /* CLOCK_MONOTONIC: auth deadline, then token expiry */
+	int64_t ping_at_ns;           /* CLOCK_MONOTONIC: the next ping and idle check */
+	struct event *timer;          /* owned: fires at the earlier of those two, or at
+	                               * once for the teardown of a closing session */
 	struct event *ice_push_timer; /* owned, made on first use: fresh ICE servers
 	                               * at 80 % of the last credential's lifetime */
 };

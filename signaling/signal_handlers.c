@@ -100,7 +100,7 @@ static void handle_join(struct session *session, json_t *message)
 		                   "room must be 1-64 characters of A-Z a-z 0-9 _ - .");
 		return;
 	}
-	unsigned roles = session->claims.roles;
+	unsigned roles = session->token_roles;
 	if (role_value) {
 		unsigned wanted =
 		    json_is_string(role_value) ? roles_parse_one(json_string_value(role_value)) : 0;
@@ -116,7 +116,7 @@ static void handle_join(struct session *session, json_t *message)
 		}
 		roles = wanted;
 	}
-	if (session->claims.room[0] && strcmp(session->claims.room, room_name) != 0) {
+	if (session->token_room && strcmp(session->token_room, room_name) != 0) {
 		session_send_error(session, message, "forbidden",
 		                   "your token is limited to another room");
 		return;
@@ -257,7 +257,7 @@ static void handle_chat(struct session *session, json_t *message)
 	struct timeval now;
 	gettimeofday(&now, NULL);
 	json_t *chat = json_pack("{s:s, s:s, s:s, s:s, s:I}", "type", "chat", "from", session->id,
-	                         "name", session->claims.subject, "text", text, "ts",
+	                         "name", session->subject, "text", text, "ts",
 	                         (json_int_t)now.tv_sec * 1000 + now.tv_usec / 1000);
 	send_to_room(session->room, chat, NULL, session);
 	json_decref(chat);

@@ -26,7 +26,7 @@ static void close_if_subject(const char *id, void *value, void *arg)
 	struct session *session = value;
 	struct closing_pass *pass = arg;
 	if (!pass->subject ||
-	    (session->authenticated && strcmp(session->claims.subject, pass->subject) == 0)) {
+	    (session->authenticated && strcmp(session->subject, pass->subject) == 0)) {
 		/* Closing is deferred by session_close, so the map is not
 		 * changed under hmap_foreach. */
 		session_close(session, pass->code, pass->reason);

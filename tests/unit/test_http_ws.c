@@ -34,10 +34,11 @@ struct fixture {
 	struct ws_conn *ws;
 	char *last_text; /* copy of the last on_text message */
 	size_t last_text_length;
-	int texts;            /* on_text calls */
-	int peer_close;       /* code given to on_close; 0 before */
-	int activity;         /* on_activity calls */
-	int send_in_callback; /* on_text answers with ws_send_text */
+	int texts;             /* on_text calls */
+	int peer_close;        /* code given to on_close; 0 before */
+	int activity;          /* on_activity calls */
+	int send_in_callback;  /* on_text answers with ws_send_text */
+	int close_in_callback; /* on_text then closes with 1008 */
 };
 
 /* A frame the server wrote. */
@@ -61,6 +62,8 @@ static void on_text(void *arg, const char *data, size_t length)
 	f->texts++;
 	if (f->send_in_callback)
 		assert_int_equal(ws_send_text(f->ws, "reply", 5), 0);
+	if (f->close_in_callback)
+		ws_close(f->ws, 1008, "policy");
 }
 
 static void on_close(void *arg, int code)
@@ -859,6 +862,92 @@ static void test_send_ping_frame(void **state)
 	assert_int_equal(frame.opcode, OP_PING);
 }
 
+/* Lengths of 126 and over take the 16-bit and 64-bit encodings. */
+static void test_send_long_text_frames(void **state)
+{
+	struct fixture *f = *state;
+	char text[200];
+	memset(text, 'x', sizeof(text));
+	assert_int_equal(ws_send_text(f->ws, text, sizeof(text)), 0);
+	struct frame frame;
+	read_frame(f, &frame);
+	assert_int_equal(frame.fin, 1);
+	assert_int_equal(frame.opcode, OP_TEXT);
+	assert_int_equal(frame.length, sizeof(text));
+	assert_memory_equal(frame.payload, text, sizeof(text));
+
+	size_t length = 70000;
+	char *big = malloc(length);
+	assert_non_null(big);
+	memset(big, 'y', length);
+	assert_int_equal(ws_send_text(f->ws, big, length), 0);
+	struct evbuffer *input = bufferevent_get_input(f->pair[1]);
+	pump(f);
+	assert_int_equal(evbuffer_get_length(input), 10 + length);
+	unsigned char head[10];
+	evbuffer_remove(input, head, sizeof(head));
+	static const unsigned char expected[10] = {0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70};
+	assert_memory_equal(head, expected, sizeof(head));
+	unsigned char *payload = evbuffer_pullup(input, -1);
+	assert_memory_equal(payload, big, length);
+	free(big);
+}
+
+/* A message in fragments is held across sends made between them. */
+static void test_sends_between_fragments(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(send_frame(f, OP_TEXT, "a", 1), WS_OPEN);
+	assert_int_equal(ws_send_text(f->ws, "x", 1), 0);
+	assert_int_equal(ws_send_ping(f->ws), 0);
+	assert_int_equal(send_frame(f, FIN | OP_CONTINUATION, "b", 1), WS_OPEN);
+	assert_int_equal(f->texts, 1);
+	assert_string_equal(f->last_text, "ab");
+	struct frame frame;
+	read_frame(f, &frame);
+	assert_int_equal(frame.opcode, OP_TEXT);
+	read_frame(f, &frame);
+	assert_int_equal(frame.opcode, OP_PING);
+	assert_int_equal(client_input_length(f), 0);
+	assert_false(ws_is_closing(f->ws));
+}
+
+/* So is a frame that arrives in pieces. */
+static void test_sends_between_pieces_of_a_frame(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char frame[64];
+	size_t n = encode_frame(frame, FIN | OP_TEXT, 1, 5, "hello", 5);
+	assert_int_equal(send_raw(f, frame, 8), WS_OPEN);
+	assert_int_equal(ws_send_text(f->ws, "x", 1), 0);
+	assert_int_equal(ws_send_ping(f->ws), 0);
+	assert_int_equal(send_raw(f, frame + 8, n - 8), WS_OPEN);
+	assert_int_equal(f->texts, 1);
+	assert_string_equal(f->last_text, "hello");
+	assert_false(ws_is_closing(f->ws));
+}
+
+/* A close decided while reading ends delivery: the replies already sent
+ * go first, then the close; later messages are not delivered. */
+static void test_close_in_callback_stops_delivery(void **state)
+{
+	struct fixture *f = *state;
+	f->send_in_callback = 1;
+	f->close_in_callback = 1;
+	unsigned char frames[64];
+	size_t n = encode_frame(frames, FIN | OP_TEXT, 1, 3, "one", 3);
+	n += encode_frame(frames + n, FIN | OP_TEXT, 1, 3, "two", 3);
+	assert_int_equal(send_raw(f, frames, n), WS_CLOSING);
+	assert_int_equal(f->texts, 1);
+	assert_string_equal(f->last_text, "one");
+	struct frame frame;
+	read_frame(f, &frame);
+	assert_int_equal(frame.opcode, OP_TEXT);
+	assert_memory_equal(frame.payload, "reply", 5);
+	expect_close(f, 1008);
+	assert_int_equal(ws_close_code(f->ws), 1008);
+}
+
 static void test_reply_from_callback(void **state)
 {
 	struct fixture *f = *state;
@@ -944,6 +1033,10 @@ int main(void)
 	    T(test_send_text_frame),
 	    T(test_send_invalid_utf8_refused),
 	    T(test_send_ping_frame),
+	    T(test_send_long_text_frames),
+	    T(test_sends_between_fragments),
+	    T(test_sends_between_pieces_of_a_frame),
+	    T(test_close_in_callback_stops_delivery),
 	    T(test_reply_from_callback),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

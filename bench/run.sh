@@ -4,11 +4,15 @@
 # port with its per-address and rate limits raised, drives it with
 # icegate-loadgen, prints the figures (median, min and max of several runs)
 # with the machine they were measured on, and rewrites the results section of
-# bench/README.md. Scenarios:
+# bench/README.md. The relay, latency and idle scenarios measure, in the same
+# run and alternating their order, two more servers on the same generator:
+# the PeerJS server (bench/peerjs/, npm package `peer`) and the limit
+# reference icegate-forwarder (bench/reference/forwarder.c), and report
+# icegate's figures as ratios to theirs. Scenarios:
 #
 #   relay     relayed messages/s at saturation
-#   latency   p50/p99 relay latency at half the saturation rate
-#   idle      daemon RSS per idle authenticated connection (10,000 connections)
+#   latency   p50/p99 relay latency at offered rates common to all servers
+#   idle      server RSS per idle connection (10,000 connections)
 #   turn      patched coturn against Debian's stock coturn (bench/turn.sh):
 #             Allocate rate, relayed throughput, revocation-to-teardown latency
 #
@@ -31,15 +35,18 @@ usage() {
 usage: bench/run.sh [--smoke] [--build-dir DIR] [--runs N] [--no-readme] [relay|latency|idle|turn|all]...
 
   --smoke          tiny counts, a few seconds; exit status says whether the harness works
-  --build-dir DIR  where icegate, icegatectl and bench/icegate-loadgen were built
+                   (skips PeerJS, saying so, if bench/peerjs has no node_modules)
+  --build-dir DIR  where icegate, icegatectl, bench/icegate-loadgen and
+                   bench/icegate-forwarder were built
                    (default: \$ICEGATE_BUILD_DIR or $repo/build)
   --runs N         runs per scenario (default 5 for relay, latency and turn, 3 for idle)
   --no-readme      print the figures without rewriting bench/README.md
 
 Sizes can be changed through the environment: BENCH_PAIRS, BENCH_WINDOW,
 BENCH_DURATION, BENCH_WARMUP, BENCH_PROCESSES, BENCH_SOURCES,
-BENCH_CONNECTIONS, BENCH_LOAD_FRACTION (latency load as a fraction of the
-saturation rate, default 0.5). The turn scenario uses the patched coturn in
+BENCH_CONNECTIONS, BENCH_LOAD_FRACTION (latency loads as fractions of the
+lowest saturation rate of the servers, space-separated, default "0.1 0.5"). PeerJS needs Node.js and
+'npm ci' in bench/peerjs. The turn scenario uses the patched coturn in
 \$ICEGATE_TURN_BUILD, else DIR/turn, else $repo/build/turn.
 EOF
 }
@@ -89,14 +96,26 @@ done
 daemon=$build_dir/icegate
 ctl=$build_dir/icegatectl
 loadgen=$build_dir/bench/icegate-loadgen
+forwarder=$build_dir/bench/icegate-forwarder
+peerjs_dir=$here/peerjs
 if [ $needs_daemon = 1 ]; then
-	for binary in "$daemon" "$ctl" "$loadgen"; do
+	for binary in "$daemon" "$ctl" "$loadgen" "$forwarder"; do
 		[ -x "$binary" ] || die "$binary is missing; build it first:
-  cmake -S $repo -B $build_dir && cmake --build $build_dir --target icegate icegatectl icegate-loadgen"
+  cmake -S $repo -B $build_dir && cmake --build $build_dir --target icegate icegatectl icegate-loadgen icegate-forwarder"
 	done
 fi
 turn_build=${ICEGATE_TURN_BUILD:-$build_dir/turn}
 [ -n "${ICEGATE_TURN_BUILD:-}" ] || [ -x "$turn_build/bin/turnserver" ] || turn_build=$repo/build/turn
+
+# The servers compared, in the order of odd-numbered runs (even runs reverse it).
+servers=(icegate peerjs forwarder)
+if [ $needs_daemon = 1 ] && ! { command -v node >/dev/null && [ -d "$peerjs_dir/node_modules/peer" ]; }; then
+	[ $smoke = 1 ] || die "PeerJS is not installed: run 'npm ci' in $peerjs_dir (needs Node.js)"
+	echo "run.sh: PeerJS is not installed (npm ci in bench/peerjs): the smoke run skips it"
+	servers=(icegate forwarder)
+fi
+declare -A label=([icegate]=icegate [peerjs]=PeerJS [forwarder]=forwarder)
+declare -A protocol=([icegate]=icegate [peerjs]=peerjs [forwarder]=echo)
 
 # Sizes. Smoke mode keeps every count tiny; the figures it prints mean nothing.
 if [ $smoke = 1 ]; then
@@ -114,34 +133,40 @@ else
 	relay_runs=${runs:-5} idle_runs=${runs:-3} settle=2
 	relay_concurrency=64 idle_concurrency=128 setup_timeout=60
 fi
-load_fraction=${BENCH_LOAD_FRACTION:-0.5}
+# Latency loads, as fractions of the lowest saturation rate of the servers.
+read -r -a load_fractions <<<"${BENCH_LOAD_FRACTION:-0.1 0.5}"
+[ $smoke = 0 ] || load_fractions=(0.5)
 
 workdir=$(mktemp -d "${TMPDIR:-/tmp}/icegate-bench.XXXXXX")
 db=$workdir/icegate.db
-daemon_pid=""
-port=""
+declare -A server_pid=() server_port=()
 
-stop_daemon() {
-	[ -n "$daemon_pid" ] || return 0
-	if kill -TERM "$daemon_pid" 2>/dev/null; then
+stop_server() { # stop_server NAME
+	local pid=${server_pid[$1]:-}
+	[ -n "$pid" ] || return 0
+	if kill -TERM "$pid" 2>/dev/null; then
 		for _ in $(seq 100); do
-			kill -0 "$daemon_pid" 2>/dev/null || break
+			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -KILL "$daemon_pid" 2>/dev/null || true
+		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	wait "$daemon_pid" 2>/dev/null || true
-	daemon_pid=""
+	wait "$pid" 2>/dev/null || true
+	server_pid[$1]=""
+}
+
+stop_servers() {
+	for name in "${servers[@]}"; do stop_server "$name"; done
 }
 
 cleanup() {
-	stop_daemon
+	stop_servers
 	rm -rf "$workdir"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Each daemon needs one descriptor per connection; so does each generator.
+# Each server needs one descriptor per connection; so does each generator.
 ulimit -n "$(ulimit -Hn)"
 
 free_port() {
@@ -180,44 +205,77 @@ daemon_settings=(
 	--set log_level=warn
 )
 
+# icegate's settings above are lifted the same way for the others where they
+# have such a limit: PeerJS's concurrent_limit (bench/peerjs/server.mjs); the
+# forwarder has none.
+
 # 0 if the daemon answers GET /healthz with 200 (bash's /dev/tcp: no curl needed).
 healthy() {
 	(
-		exec 3<>"/dev/tcp/127.0.0.1/$port" || exit 1
+		exec 3<>"/dev/tcp/127.0.0.1/${server_port[icegate]}" || exit 1
 		printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
 		IFS= read -r -t 2 status <&3 && [[ $status == "HTTP/1.1 200"* ]]
 	) 2>/dev/null
 }
 
-start_daemon() {
-	port=$(free_port)
-	"$daemon" -p "127.0.0.1:$port" --db "$db" --web-root "$repo/web" "${daemon_settings[@]}" \
-		>"$workdir/daemon.log" 2>&1 &
-	daemon_pid=$!
-	for _ in $(seq 150); do
-		if ! kill -0 "$daemon_pid" 2>/dev/null; then
-			daemon_pid=""
-			tail -n 20 "$workdir/daemon.log" >&2
-			die "icegate exited during startup"
-		fi
-		healthy && return 0
-		sleep 0.1
-	done
-	tail -n 20 "$workdir/daemon.log" >&2
-	die "icegate did not answer /healthz within 15 s"
+# 0 once something listens on 127.0.0.1:PORT.
+listening() {
+	[ -n "$(ss -Htln "src 127.0.0.1:$1" 2>/dev/null)" ]
 }
 
-# Runs the generator; its key=value output goes to $1. Fails the script,
-# showing the generator's own diagnosis, if the run was not clean.
+start_server() { # start_server NAME
+	local name=$1 port log=$workdir/$1.log
+	port=$(free_port)
+	server_port[$name]=$port
+	case $name in
+	icegate)
+		"$daemon" -p "127.0.0.1:$port" --db "$db" --web-root "$repo/web" "${daemon_settings[@]}" \
+			>"$log" 2>&1 &
+		;;
+	peerjs) node "$peerjs_dir/server.mjs" "$port" >"$log" 2>&1 & ;;
+	forwarder) "$forwarder" "$port" >"$log" 2>&1 & ;;
+	esac
+	server_pid[$name]=$!
+	for _ in $(seq 150); do
+		if ! kill -0 "${server_pid[$name]}" 2>/dev/null; then
+			server_pid[$name]=""
+			tail -n 20 "$log" >&2
+			die "${label[$name]} exited during startup"
+		fi
+		if [ "$name" = icegate ]; then
+			healthy && return 0
+		else
+			listening "$port" && return 0
+		fi
+		sleep 0.1
+	done
+	tail -n 20 "$log" >&2
+	die "${label[$name]} did not start listening within 15 s"
+}
+
+# The servers in the order of run number $1: odd runs as listed, even runs reversed.
+run_order() {
+	if [ $(($1 % 2)) = 1 ]; then
+		printf '%s\n' "${servers[@]}"
+	else
+		printf '%s\n' "${servers[@]}" | tac
+	fi
+}
+
+# Runs the generator against server $2; its key=value output goes to $1.
+# Fails the script, showing the generator's own diagnosis, if the run was
+# not clean.
 loadgen_run() {
-	local out=$1
-	shift
-	if ! "$loadgen" "$@" --server "127.0.0.1:$port" --token-file "$workdir/token" \
-		--daemon-pid "$daemon_pid" --sources "$sources" --setup-timeout "$setup_timeout" \
+	local out=$1 name=$2
+	shift 2
+	local target=(--protocol "${protocol[$name]}" --server "127.0.0.1:${server_port[$name]}"
+		--daemon-pid "${server_pid[$name]}")
+	[ "$name" != icegate ] || target+=(--token-file "$workdir/token")
+	if ! "$loadgen" "$@" "${target[@]}" --sources "$sources" --setup-timeout "$setup_timeout" \
 		>"$out"; then
 		grep -E '^(error|status|received|failed|lost|errors|rate_limited)=' "$out" >&2 || true
-		tail -n 20 "$workdir/daemon.log" >&2
-		die "icegate-loadgen $1 failed"
+		tail -n 20 "$workdir/$name.log" >&2
+		die "icegate-loadgen $1 against ${label[$name]} failed"
 	fi
 }
 
@@ -242,112 +300,192 @@ figure() { # figure KEY FILES...
 	for file in "$@"; do value "$key" "$file"; done | summarize
 }
 
-row() { # row LABEL "median min max" [TARGET]
-	local label=$1 median min max
-	read -r median min max <<<"$2"
-	printf '| %s | %s | %s | %s | %s |\n' "$label" "$median" "$min" "$max" "${3:-}"
+# cell "median min max": "median (min–max)".
+cell() {
+	local median min max
+	read -r median min max <<<"$1"
+	printf '%s (%s–%s)' "$median" "$min" "$max"
+}
+
+# ratio A B: A / B to two significant decimals, or n/a.
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "n/a" || b == "n/a" || b + 0 == 0) { print "n/a"; exit }
+		printf "%.2f\n", a / b }'
+}
+
+# The table header: one column per server, then the ratios.
+table_head() {
+	local header="| Figure |" rule="|---|"
+	for name in "${servers[@]}"; do
+		header+=" ${label[$name]} |"
+		rule+="---|"
+	done
+	for name in "${servers[@]}"; do
+		[ "$name" = icegate ] && continue
+		header+=" icegate / ${label[$name]} |"
+		rule+="---|"
+	done
+	echo "$header Target |"
+	echo "$rule---|"
+}
+
+# compare LABEL KEY SCENARIO [TARGET]: one row, each server's figure over its
+# run files $results_dir/SCENARIO.SERVER.*, then icegate's median over each
+# other server's.
+compare() {
+	local title=$1 key=$2 scenario=$3 goal=${4:-} line
+	declare -A medians=()
+	line="| $title |"
+	for name in "${servers[@]}"; do
+		local summary
+		summary=$(figure "$key" "$results_dir/$scenario.$name".*)
+		medians[$name]=${summary%% *}
+		line+=" $(cell "$summary") |"
+	done
+	for name in "${servers[@]}"; do
+		[ "$name" = icegate ] && continue
+		line+=" $(ratio "${medians[icegate]}" "${medians[$name]}") |"
+	done
+	echo "$line $goal |"
+}
+
+# servers_note: the servers compared, for a block's first line.
+servers_note() {
+	local names=()
+	for name in "${servers[@]}"; do names+=("${label[$name]}"); done
+	local IFS=,
+	echo "servers ${names[*]}, alternating order per run"
 }
 
 # shellcheck source=SCRIPTDIR/report.sh
 . "$here/report.sh"
 results_dir=$workdir/results
 mkdir -p "$results_dir"
-saturation=""
+
+declare -A saturation=()
 
 run_relay() {
-	echo "== relay: $pairs pairs, window $window, ${duration}s after ${warmup}s warm-up, $relay_runs runs"
-	local files=()
+	echo "== relay: $pairs pairs, window $window, ${duration}s after ${warmup}s warm-up, $relay_runs runs per server"
 	for i in $(seq "$relay_runs"); do
-		local out=$results_dir/relay.$i
-		loadgen_run "$out" relay --pairs "$pairs" --window "$window" --duration "$duration" \
-			--warmup "$warmup" --processes "$processes" --concurrency "$relay_concurrency"
-		printf '   run %d: %s msgs/s, daemon CPU %s%% (%s msgs per CPU-second), generator CPU %s%%\n' \
-			"$i" "$(value rate "$out")" "$(value daemon_cpu_percent "$out")" \
-			"$(value rate_per_daemon_core "$out")" "$(value generator_cpu_percent "$out")"
-		files+=("$out")
+		for name in $(run_order "$i"); do
+			local out=$results_dir/relay.$name.$i
+			loadgen_run "$out" "$name" relay --pairs "$pairs" --window "$window" \
+				--duration "$duration" --warmup "$warmup" --processes "$processes" \
+				--concurrency "$relay_concurrency"
+			printf '   run %d %-9s: %s msgs/s, server CPU %s%% (%s msgs per CPU-second), generator CPU %s%%\n' \
+				"$i" "$name" "$(value rate "$out")" "$(value daemon_cpu_percent "$out")" \
+				"$(value rate_per_daemon_core "$out")" "$(value generator_cpu_percent "$out")"
+		done
 	done
-	saturation=$(figure rate "${files[@]}" | cut -d' ' -f1)
+	for name in "${servers[@]}"; do
+		saturation[$name]=$(figure rate "$results_dir/relay.$name".* | cut -d' ' -f1)
+	done
 	{
 		echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Saturation: $pairs pairs, one room each, $window messages in flight per sender," \
-			"$processes generator process(es), ${duration} s windows; $relay_runs runs."
+			"$processes generator process(es), ${duration} s windows; $relay_runs runs per server; $(servers_note)." \
+			"Cells: median (min–max); ratios of the medians."
 		echo
-		echo "| Figure | Median | Min | Max | Target |"
-		echo "|---|---|---|---|---|"
-		row "Relayed messages/s" "$(figure rate "${files[@]}")" "≥ 100,000 on one core"
-		row "Daemon CPU, % of one core" "$(figure daemon_cpu_percent "${files[@]}")"
-		row "Relayed messages per daemon CPU-second" \
-			"$(figure rate_per_daemon_core "${files[@]}")" "≥ 100,000"
-		row "Generator CPU, % of one core" "$(figure generator_cpu_percent "${files[@]}")"
-		row "Latency under saturation, p50 µs" "$(figure latency_p50_us "${files[@]}")"
-		row "Latency under saturation, p99 µs" "$(figure latency_p99_us "${files[@]}")"
+		table_head
+		compare "Relayed messages/s" rate relay "icegate ≥ 100,000 on one core; ≥ 5× PeerJS; ≥ 0.5× forwarder"
+		compare "Server CPU, % of one core" daemon_cpu_percent relay
+		compare "Relayed messages per server CPU-second" rate_per_daemon_core relay "≥ 100,000"
+		compare "Generator CPU, % of one core" generator_cpu_percent relay
+		compare "Latency under saturation, p50 µs" latency_p50_us relay
+		compare "Latency under saturation, p99 µs" latency_p99_us relay
 	} >"$results_dir/relay.md"
 }
 
-run_latency() {
-	if [ -z "$saturation" ]; then
-		echo "== latency: measuring the saturation rate first"
-		loadgen_run "$results_dir/probe" relay --pairs "$pairs" --window "$window" \
+# The saturation rate of each server, measured now if the relay scenario
+# did not run.
+probe_saturation() {
+	for name in "${servers[@]}"; do
+		[ -z "${saturation[$name]:-}" ] || continue
+		echo "== latency: measuring ${label[$name]}'s saturation rate first"
+		loadgen_run "$results_dir/probe.$name" "$name" relay --pairs "$pairs" --window "$window" \
 			--duration "$duration" --warmup "$warmup" --processes "$processes" \
 			--concurrency "$relay_concurrency"
-		saturation=$(value rate "$results_dir/probe")
-	fi
-	local rate
-	rate=$(awk -v s="$saturation" -v f="$load_fraction" 'BEGIN { r = s * f; printf "%.0f", r < 1 ? 1 : r }')
+		saturation[$name]=$(value rate "$results_dir/probe.$name")
+	done
+}
+
+run_latency() {
+	probe_saturation
+	# The same offered rates for every server, below the slowest one's
+	# saturation, so that the latencies compare at the same load.
+	local slowest="" lowest=""
+	for name in "${servers[@]}"; do
+		if [ -z "$lowest" ] || awk -v a="${saturation[$name]}" -v b="$lowest" 'BEGIN { exit !(a < b) }'; then
+			lowest=${saturation[$name]} slowest=$name
+		fi
+	done
+	: >"$results_dir/latency.md"
+	for fraction in "${load_fractions[@]}"; do
+		measure_latency "$fraction" "$slowest" "$lowest"
+	done
+}
+
+measure_latency() { # measure_latency FRACTION SLOWEST_SERVER ITS_RATE
+	local fraction=$1 slowest=$2 lowest=$3 rate
+	rate=$(awk -v s="$lowest" -v f="$fraction" 'BEGIN { r = s * f; printf "%.0f", r < 1 ? 1 : r }')
 	[ $smoke = 1 ] && rate=200
-	echo "== latency: $rate msgs/s offered ($load_fraction of $saturation), $relay_runs runs"
-	local files=()
+	echo "== latency: $rate msgs/s offered to each server ($fraction of ${label[$slowest]}'s $lowest), $relay_runs runs per server"
+	rm -f "$results_dir"/latency.*.[0-9]* # the previous rate's runs
+	local separator=""
+	[ ! -s "$results_dir/latency.md" ] || separator=yes
 	for i in $(seq "$relay_runs"); do
-		local out=$results_dir/latency.$i
-		loadgen_run "$out" relay --pairs "$pairs" --window "$window" --duration "$duration" \
-			--warmup "$warmup" --processes "$processes" --rate "$rate" \
-			--concurrency "$relay_concurrency"
-		printf '   run %d: %s msgs/s, p50 %s µs, p99 %s µs\n' "$i" "$(value rate "$out")" \
-			"$(value latency_p50_us "$out")" "$(value latency_p99_us "$out")"
-		files+=("$out")
+		for name in $(run_order "$i"); do
+			local out=$results_dir/latency.$name.$i
+			loadgen_run "$out" "$name" relay --pairs "$pairs" --window "$window" \
+				--duration "$duration" --warmup "$warmup" --processes "$processes" \
+				--rate "$rate" --concurrency "$relay_concurrency"
+			printf '   run %d %-9s: %s msgs/s, p50 %s µs, p99 %s µs\n' "$i" "$name" \
+				"$(value rate "$out")" "$(value latency_p50_us "$out")" \
+				"$(value latency_p99_us "$out")"
+		done
 	done
 	{
-		echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Latency: $rate messages/s offered in total ($load_fraction of the saturation" \
-			"median $saturation), same pairs, paced by a 0.2 ms timer; $relay_runs runs."
+		[ -z "$separator" ] || echo
+		echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Latency: $rate messages/s offered in total to each server ($fraction of" \
+			"the lowest saturation median, ${label[$slowest]}'s $lowest), same pairs, paced by a 0.2 ms timer;" \
+			"$relay_runs runs per server; $(servers_note). Cells: median (min–max); ratios of the medians."
 		echo
-		echo "| Figure | Median | Min | Max | Target |"
-		echo "|---|---|---|---|---|"
-		row "Achieved messages/s" "$(figure rate "${files[@]}")"
-		row "Latency p50, µs" "$(figure latency_p50_us "${files[@]}")"
-		row "Latency p99, µs" "$(figure latency_p99_us "${files[@]}")"
-		row "Latency p99.9, µs" "$(figure latency_p999_us "${files[@]}")"
-		row "Daemon CPU, % of one core" "$(figure daemon_cpu_percent "${files[@]}")"
-		row "Generator CPU, % of one core" "$(figure generator_cpu_percent "${files[@]}")"
-	} >"$results_dir/latency.md"
+		table_head
+		compare "Achieved messages/s" rate latency
+		compare "Latency p50, µs" latency_p50_us latency
+		compare "Latency p99, µs" latency_p99_us latency "icegate / PeerJS < 1"
+		compare "Latency p99.9, µs" latency_p999_us latency
+		compare "Server CPU, % of one core" daemon_cpu_percent latency
+		compare "Generator CPU, % of one core" generator_cpu_percent latency
+	} >>"$results_dir/latency.md"
 }
 
 run_idle() {
-	echo "== idle: $connections connections, a fresh daemon per run, $idle_runs runs"
-	local files=()
-	# Each run gets a fresh daemon: memory freed by a previous run would be
+	echo "== idle: $connections connections, a fresh server per run, $idle_runs runs per server"
+	# Each run gets a fresh server: memory freed by a previous run would be
 	# reused and hide the cost of new connections.
-	stop_daemon
+	stop_servers
 	for i in $(seq "$idle_runs"); do
-		local out=$results_dir/idle.$i
-		start_daemon
-		loadgen_run "$out" idle --connections "$connections" --settle "$settle" \
-			--processes 1 --concurrency "$idle_concurrency"
-		stop_daemon
-		printf '   run %d: %s bytes per connection (RSS %s -> %s KiB)\n' "$i" \
-			"$(value rss_per_connection_bytes "$out")" "$(value daemon_rss_before_kib "$out")" \
-			"$(value daemon_rss_after_kib "$out")"
-		files+=("$out")
+		for name in $(run_order "$i"); do
+			local out=$results_dir/idle.$name.$i
+			start_server "$name"
+			loadgen_run "$out" "$name" idle --connections "$connections" --settle "$settle" \
+				--processes 1 --concurrency "$idle_concurrency"
+			stop_server "$name"
+			printf '   run %d %-9s: %s bytes per connection (RSS %s -> %s KiB)\n' "$i" "$name" \
+				"$(value rss_per_connection_bytes "$out")" "$(value daemon_rss_before_kib "$out")" \
+				"$(value daemon_rss_after_kib "$out")"
+		done
 	done
 	{
-		echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Idle: $connections authenticated connections that joined no room, held" \
-			"${settle} s before reading VmRSS; a fresh daemon per run; $idle_runs runs."
+		echo "$(date -u '+%Y-%m-%d %H:%M UTC'). Idle: $connections connections (icegate: authenticated; PeerJS: registered" \
+			"with an id; forwarder: paired), in no room, held ${settle} s before reading VmRSS; a fresh server per run;" \
+			"$idle_runs runs per server; $(servers_note). Cells: median (min–max); ratios of the medians."
 		echo
-		echo "| Figure | Median | Min | Max | Target |"
-		echo "|---|---|---|---|---|"
-		row "Daemon RSS per idle connection, bytes" \
-			"$(figure rss_per_connection_bytes "${files[@]}")" "≤ 8,192"
-		row "Daemon RSS before, KiB" "$(figure daemon_rss_before_kib "${files[@]}")"
-		row "Daemon RSS holding the connections, KiB" \
-			"$(figure daemon_rss_after_kib "${files[@]}")"
+		table_head
+		compare "Server RSS per idle connection, bytes" rss_per_connection_bytes idle "icegate ≤ 4,096"
+		compare "Server RSS before, KiB" daemon_rss_before_kib idle
+		compare "Server RSS holding the connections, KiB" daemon_rss_after_kib idle
 	} >"$results_dir/idle.md"
 }
 
@@ -361,16 +499,24 @@ run_turn() {
 
 if [ $needs_daemon = 1 ]; then
 	create_store
-	start_daemon
-	environment_describe "$build_dir" "$repo" >"$results_dir/environment.md"
-	echo "== icegate on 127.0.0.1:$port (pid $daemon_pid)"
+	{
+		environment_describe "$build_dir" "$repo"
+		if [[ " ${servers[*]} " == *" peerjs "* ]]; then
+			echo "- PeerJS server: peer $(node -p "require('$peerjs_dir/node_modules/peer/package.json').version") on Node $(node --version)"
+		fi
+		echo "- Reference: icegate-forwarder (bench/reference/forwarder.c), same build"
+	} >"$results_dir/environment.md"
 	sed 's/^/   /' "$results_dir/environment.md"
 fi
 for scenario in "${scenarios[@]}"; do
-	[ "$scenario" = turn ] || [ -n "$daemon_pid" ] || start_daemon
+	if [ "$scenario" != turn ]; then
+		for name in "${servers[@]}"; do
+			[ -n "${server_pid[$name]:-}" ] || start_server "$name"
+		done
+	fi
 	"run_$scenario"
 done
-stop_daemon
+stop_servers
 
 echo
 for scenario in "${scenarios[@]}"; do

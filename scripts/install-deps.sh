@@ -27,6 +27,8 @@ if [ "$with_tests" = 1 ]; then
 	packages+=(docker-compose curl systemd)
 	# The fuzz targets: clang's libFuzzer and its sanitizer runtimes.
 	packages+=(clang libclang-rt-14-dev)
+	# The credential-minting benchmark (bench/mint.sh) drives the daemon with wrk.
+	packages+=(wrk)
 	command -v node >/dev/null || packages+=(nodejs)
 	command -v npm >/dev/null || packages+=(npm)
 fi
@@ -53,4 +55,6 @@ fi
 
 if [ "$with_tests" = 1 ]; then
 	(cd tests && npm ci --no-audit --no-fund --loglevel=error)
+	# The PeerJS server the benchmark compares icegate with (bench/peerjs).
+	(cd bench/peerjs && npm ci --no-audit --no-fund --loglevel=error)
 fi

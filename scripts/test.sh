@@ -78,6 +78,8 @@ step "browser end-to-end (daemon: ASan + UBSan)" node_tests e2e \
 step "soak: 30 s of churn, memory back within 10 % (release)" node_tests soak \
 	ICEGATE_BIN="$PWD/build/icegate" ICEGATE_CTL="$PWD/build/icegatectl"
 step "benchmark smoke run" bench/run.sh --smoke
+step "benchmark smoke run: credential minting (wrk)" bench/mint.sh --smoke
+step "benchmark smoke run: join storm" bench/storm.sh --smoke
 
 echo
 if [ "$failed" -gt 0 ]; then

@@ -8,9 +8,11 @@
 #include "bench/loadgen/fleet.h"
 
 #include <arpa/inet.h>
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void connect_more(struct bench_fleet *fleet);
 
@@ -79,6 +81,30 @@ static void connect_more(struct bench_fleet *fleet)
 	}
 }
 
+static void keepalive_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct bench_fleet *fleet = arg;
+	for (size_t i = 0; i < fleet->next; i++)
+		bench_peer_keepalive(&fleet->peers[i]); /* a failure shows as the peer's end */
+}
+
+static int start_keepalive(struct bench_fleet *fleet, const struct bench_protocol *protocol)
+{
+	if (protocol->keepalive == NULL || protocol->keepalive_seconds <= 0)
+		return 0;
+	fleet->keepalive_timer = event_new(fleet->base, -1, EV_PERSIST, keepalive_tick, fleet);
+	if (fleet->keepalive_timer == NULL)
+		return -1;
+	time_t whole = (time_t)protocol->keepalive_seconds;
+	struct timeval interval = {
+	    .tv_sec = whole,
+	    .tv_usec = (suseconds_t)((protocol->keepalive_seconds - (double)whole) * 1e6),
+	};
+	return evtimer_add(fleet->keepalive_timer, &interval);
+}
+
 int bench_fleet_open(struct bench_fleet *fleet, struct event_base *base,
                      const struct bench_options *options, size_t count,
                      const struct bench_peer_events *events, void *owner, char *err,
@@ -114,10 +140,20 @@ int bench_fleet_open(struct bench_fleet *fleet, struct event_base *base,
 		target->host = options->host;
 		target->path = options->path;
 	}
+	int pid = (int)getpid();
 	for (size_t i = 0; i < count; i++) {
-		fleet->peers[i].index = i;
-		fleet->peers[i].owner = fleet;
-		fleet->peers[i].events = &fleet_peer_events;
+		struct bench_peer *peer = &fleet->peers[i];
+		peer->index = i;
+		peer->owner = fleet;
+		peer->events = &fleet_peer_events;
+		peer->protocol = options->protocol;
+		snprintf(peer->name, sizeof(peer->name), "b%d-%zu", pid, i);
+		snprintf(peer->room, sizeof(peer->room), "bench-%d-%zu", pid, i / 2);
+	}
+	if (start_keepalive(fleet, options->protocol) != 0) {
+		bench_fleet_free(fleet);
+		snprintf(err, err_size, "fleet: cannot start the keepalive timer");
+		return -1;
 	}
 	connect_more(fleet);
 	return 0;
@@ -143,6 +179,9 @@ void bench_fleet_free(struct bench_fleet *fleet)
 	if (fleet->peers != NULL)
 		for (size_t i = 0; i < fleet->count; i++)
 			bench_peer_release(&fleet->peers[i]);
+	if (fleet->keepalive_timer != NULL)
+		event_free(fleet->keepalive_timer);
+	fleet->keepalive_timer = NULL;
 	free(fleet->peers);
 	free(fleet->targets);
 	fleet->peers = NULL;

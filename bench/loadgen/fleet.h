@@ -6,6 +6,11 @@
  * backlog and turn the setup into a test of SYN retransmission timers, so the
  * fleet keeps at most `concurrency` connections between connect() and
  * "authenticated". Scenarios see their peers' events through the fleet.
+ *
+ * Peers 2k and 2k+1 share the room "bench-PID-k"; each peer is named
+ * "bPID-INDEX" (the id it asks for where the client chooses it). Where the
+ * protocol needs keepalives, the fleet sends one to every accepted peer at
+ * the protocol's interval.
  */
 #ifndef ICEGATE_BENCH_FLEET_H
 #define ICEGATE_BENCH_FLEET_H
@@ -15,6 +20,7 @@
 #include "bench/loadgen/options.h"
 #include "bench/loadgen/peer.h"
 
+struct event;
 struct event_base;
 
 struct bench_fleet {
@@ -32,6 +38,7 @@ struct bench_fleet {
 	char first_error[192];                  /* why the first failed peer failed; "" if none */
 	const struct bench_peer_events *events; /* borrowed: the scenario's */
 	void *owner;                            /* borrowed: the scenario's context */
+	struct event *keepalive_timer;          /* owned; NULL if the protocol needs none */
 };
 
 /* Allocates count peers and starts connecting them to options' server from

@@ -8,9 +8,11 @@
  *   idle   many authenticated connections held open, reporting the daemon's
  *          resident memory per connection.
  *
- * Results go to standard output as key=value lines for bench/run.sh. The
- * access token is read from a file, never from the command line, so it does
- * not show up in process listings.
+ * --protocol picks the server: icegate (default), peerjs (the PeerJS
+ * server) or echo (the limit reference, bench/reference/forwarder.c); see
+ * protocol.h. Results go to standard output as key=value lines for
+ * bench/run.sh. icegate's access token is read from a file, never from the
+ * command line, so it does not show up in process listings.
  */
 #include "bench/loadgen/options.h"
 
@@ -28,12 +30,14 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "usage: icegate-loadgen relay|idle --server 127.0.0.1:PORT --token-file FILE "
+	        "usage: icegate-loadgen relay|idle --server 127.0.0.1:PORT [--token-file FILE] "
 	        "[options]\n"
 	        "\n"
 	        "common options:\n"
-	        "  --server HOST:PORT    daemon address; must be in 127.0.0.0/8\n"
-	        "  --token-file FILE     file holding one access token (\"-\" = stdin)\n"
+	        "  --server HOST:PORT    server address; must be in 127.0.0.0/8\n"
+	        "  --protocol NAME       icegate, peerjs or echo (default icegate)\n"
+	        "  --token-file FILE     file holding one access token (\"-\" = stdin);\n"
+	        "                        required by the icegate protocol only\n"
 	        "  --sources N           loopback source addresses 127.0.0.2.. (default 8)\n"
 	        "  --concurrency N       connections in setup at once per process (default 64)\n"
 	        "  --processes N         worker processes (default 1)\n"
@@ -129,7 +133,10 @@ static int load_token(const char *file_name, struct bench_options *o)
 		fprintf(stderr, "icegate-loadgen: %s holds no token\n", file_name);
 		return -1;
 	}
-	snprintf(o->path, sizeof(o->path), "/ws?access_token=%s", token);
+	if (o->protocol->base_path(o->path, sizeof(o->path), token) != 0) {
+		fprintf(stderr, "icegate-loadgen: the token in %s is too long\n", file_name);
+		return -1;
+	}
 	return 0;
 }
 
@@ -155,6 +162,7 @@ static int raise_fd_limit(size_t per_worker)
 
 enum option_id {
 	OPT_SERVER = 256,
+	OPT_PROTOCOL,
 	OPT_TOKEN_FILE,
 	OPT_SOURCES,
 	OPT_CONCURRENCY,
@@ -173,6 +181,7 @@ enum option_id {
 
 static const struct option long_options[] = {
     {"server", required_argument, NULL, OPT_SERVER},
+    {"protocol", required_argument, NULL, OPT_PROTOCOL},
     {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
     {"sources", required_argument, NULL, OPT_SOURCES},
     {"concurrency", required_argument, NULL, OPT_CONCURRENCY},
@@ -199,6 +208,10 @@ static int apply_option(struct bench_options *o, int id, const char *value, cons
 	switch (id) {
 	case OPT_SERVER:
 		bad = parse_server(value, o);
+		break;
+	case OPT_PROTOCOL:
+		o->protocol = bench_protocol_find(value);
+		bad = o->protocol == NULL ? -1 : 0;
 		break;
 	case OPT_TOKEN_FILE:
 		*token_file = value;
@@ -270,6 +283,7 @@ int main(int argc, char **argv)
 	    .kind = BENCH_RELAY_CANDIDATE,
 	    .connections = 10000,
 	    .settle = 2,
+	    .protocol = &bench_protocol_icegate,
 	};
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(argc < 2 ? stderr : stdout);
@@ -303,8 +317,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "icegate-loadgen: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (o.server.sin_family == 0 || token_file == NULL) {
-		fprintf(stderr, "icegate-loadgen: --server and --token-file are required\n");
+	if (o.server.sin_family == 0 || (token_file == NULL && o.protocol->needs_credential)) {
+		fprintf(stderr,
+		        "icegate-loadgen: --server and, for %s, --token-file are required\n",
+		        o.protocol->name);
 		return 2;
 	}
 	size_t items = o.scenario == BENCH_SCENARIO_RELAY ? o.pairs : o.connections;
@@ -313,8 +329,12 @@ int main(int argc, char **argv)
 		        o.scenario == BENCH_SCENARIO_RELAY ? "pairs" : "connections");
 		return 2;
 	}
-	if (load_token(token_file, &o) != 0)
+	if (!o.protocol->needs_credential) {
+		if (o.protocol->base_path(o.path, sizeof(o.path), NULL) != 0)
+			return 2;
+	} else if (load_token(token_file, &o) != 0) {
 		return 2;
+	}
 	size_t per_worker =
 	    (items + o.processes - 1) / o.processes * (o.scenario == BENCH_SCENARIO_RELAY ? 2 : 1);
 	if (raise_fd_limit(per_worker) != 0)

@@ -10,19 +10,21 @@
 #include <sys/types.h>
 
 #include "bench/loadgen/peer.h"
+#include "bench/loadgen/protocol.h"
 
 enum bench_scenario { BENCH_SCENARIO_RELAY, BENCH_SCENARIO_IDLE };
 
 struct bench_options {
 	enum bench_scenario scenario;
-	struct sockaddr_in server; /* the daemon; a 127.0.0.0/8 address */
-	char host[64];             /* Host header: "127.0.0.1:8080" */
-	char path[4096];           /* "/ws?access_token=..."; holds a token: never print */
-	unsigned sources;          /* loopback source addresses to spread over */
-	size_t concurrency;        /* connections in setup at once, per worker */
-	size_t processes;          /* worker processes */
-	pid_t daemon_pid;          /* for RSS and CPU; 0 = not measured */
-	double setup_timeout;      /* seconds for every connection to be ready */
+	struct sockaddr_in server;             /* the daemon; a 127.0.0.0/8 address */
+	char host[64];                         /* Host header: "127.0.0.1:8080" */
+	const struct bench_protocol *protocol; /* the server's protocol (--protocol) */
+	char path[4096];      /* shared part of the upgrade path; may hold a token: never print */
+	unsigned sources;     /* loopback source addresses to spread over */
+	size_t concurrency;   /* connections in setup at once, per worker */
+	size_t processes;     /* worker processes */
+	pid_t daemon_pid;     /* for RSS and CPU; 0 = not measured */
+	double setup_timeout; /* seconds for every connection to be ready */
 
 	/* relay */
 	size_t pairs;    /* peer pairs, each pair in its own room */

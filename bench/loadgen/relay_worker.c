@@ -114,9 +114,7 @@ static void on_state(struct bench_peer *peer)
 {
 	struct relay_worker *w = bench_fleet_owner_of(peer);
 	if (peer->state == BENCH_PEER_AUTHENTICATED) {
-		char room[64];
-		snprintf(room, sizeof(room), "bench-%d-%zu", (int)getpid(), peer->index / 2);
-		if (bench_peer_join(peer, room) != 0)
+		if (bench_peer_join(peer) != 0)
 			fail_setup(w, "cannot send join");
 	} else if (peer->state == BENCH_PEER_JOINED) {
 		w->joined++;

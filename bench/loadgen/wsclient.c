@@ -212,9 +212,14 @@ static void event_cb(struct bufferevent *bev, short events, void *arg)
 {
 	struct bench_ws *ws = arg;
 	if (events & BEV_EVENT_CONNECTED) {
-		char request[4096];
-		int length = bench_handshake_request(request, sizeof(request), ws->target->host,
-		                                     ws->target->path, ws->key);
+		char path[4352];
+		char request[4608];
+		const char *suffix = ws->target->path_suffix != NULL ? ws->target->path_suffix : "";
+		int path_length = snprintf(path, sizeof(path), "%s%s", ws->target->path, suffix);
+		int length = path_length < 0 || (size_t)path_length >= sizeof(path)
+		                 ? -1
+		                 : bench_handshake_request(request, sizeof(request),
+		                                           ws->target->host, path, ws->key);
 		if (length < 0 || bufferevent_write(bev, request, (size_t)length) != 0) {
 			end_with(ws, 0, "cannot write the upgrade request");
 			return;

@@ -37,6 +37,7 @@ struct bench_ws_target {
 	struct sockaddr_in source; /* port 0: bound before connecting */
 	const char *host;          /* Host header, "127.0.0.1:8080"; borrowed */
 	const char *path;          /* "/ws?access_token=..."; borrowed */
+	const char *path_suffix;   /* appended to path ("&id=..."); borrowed; NULL if none */
 };
 
 /*

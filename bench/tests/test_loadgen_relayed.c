@@ -1,6 +1,6 @@
 /*
- * test_loadgen_relayed.c: recognising relayed benchmark messages and their
- * send timestamps, and splitting work between worker processes. A message
+ * test_loadgen_relayed.c: recognising icegate's relayed benchmark messages
+ * and their send timestamps, and splitting work between worker processes. A message
  * misread as relayed would corrupt the latency figures; one missed would
  * stall a sender's window.
  */
@@ -12,12 +12,21 @@
 
 #include <cmocka.h>
 
-#include "bench/loadgen/peer.h"
+#include "bench/loadgen/protocol.h"
 #include "bench/loadgen/workers.h"
+
+/* 1 if icegate's protocol takes the first length bytes of text for a
+ * relayed benchmark message. */
+static int parse_length(const char *text, size_t length, uint64_t *sent)
+{
+	char value[64];
+	return bench_protocol_icegate.classify(text, length, "me", value, sizeof(value), sent) ==
+	       BENCH_ARRIVAL_RELAYED;
+}
 
 static int parse(const char *text, uint64_t *sent)
 {
-	return bench_peer_parse_relayed(text, strlen(text), sent);
+	return parse_length(text, strlen(text), sent);
 }
 
 static void test_relayed_candidate_yields_timestamp(void **state)
@@ -72,7 +81,7 @@ static void test_marker_at_end_of_buffer_is_bounded(void **state)
 	/* The length, not a NUL, ends the message: digits past it are not read. */
 	const char text[] = "{\"from\":\"a\"} bench-ts 12345";
 	uint64_t sent = 0;
-	assert_int_equal(bench_peer_parse_relayed(text, strlen(text) - 3, &sent), 1);
+	assert_int_equal(parse_length(text, strlen(text) - 3, &sent), 1);
 	assert_int_equal(sent, 12);
 }
 

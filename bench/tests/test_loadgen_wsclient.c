@@ -32,6 +32,7 @@ struct server {
 	int client_frame_masked; /* set by the server thread */
 	char client_text[64];    /* what the client sent, unmasked */
 	int client_close_code;   /* from the client's close frame */
+	char request_line[256];  /* the upgrade request's first line */
 };
 
 struct client {
@@ -94,6 +95,8 @@ static void *serve(void *arg)
 		used += (size_t)n;
 		request[used] = '\0';
 	}
+	snprintf(s->request_line, sizeof(s->request_line), "%.*s", (int)strcspn(request, "\r\n"),
+	         request);
 	if (s->script == SCRIPT_REFUSE_429) {
 		const char refusal[] =
 		    "HTTP/1.1 429 Too Many Requests\r\nContent-Length: 0\r\n\r\n";
@@ -177,7 +180,8 @@ static void run(enum script script, struct server *s, struct client *c)
 	    .server = address,
 	    .source = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1)},
 	    .host = "127.0.0.1",
-	    .path = "/ws?access_token=a.b.c",
+	    .path = "/peerjs?key=peerjs&token=t",
+	    .path_suffix = "&id=b1-0",
 	};
 	c->base = event_base_new();
 	assert_non_null(c->base);
@@ -200,6 +204,14 @@ static void test_message_behind_101_is_delivered(void **state)
 	run(SCRIPT_TALK_AND_CLOSE, &s, &c);
 	assert_int_equal(c.opened, 1);
 	assert_string_equal(c.text, "hello");
+}
+
+static void test_request_path_is_path_then_suffix(void **state)
+{
+	struct server s;
+	struct client c;
+	run(SCRIPT_TALK_AND_CLOSE, &s, &c);
+	assert_string_equal(s.request_line, "GET /peerjs?key=peerjs&token=t&id=b1-0 HTTP/1.1");
 }
 
 static void test_client_frames_are_masked(void **state)
@@ -245,6 +257,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_message_behind_101_is_delivered),
+	    cmocka_unit_test(test_request_path_is_path_then_suffix),
 	    cmocka_unit_test(test_client_frames_are_masked),
 	    cmocka_unit_test(test_server_close_code_reaches_owner_once),
 	    cmocka_unit_test(test_refusal_ends_without_opening),

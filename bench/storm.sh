@@ -42,39 +42,9 @@ die() {
 	exit 1
 }
 
-while [ $# -gt 0 ]; do
-	case $1 in
-	--smoke) smoke=1 ;;
-	--build-dir)
-		[ $# -ge 2 ] || die "--build-dir needs a directory"
-		build_dir=$2
-		shift
-		;;
-	--runs)
-		if [ $# -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
-			die "--runs needs a positive number"
-		fi
-		runs=$2
-		shift
-		;;
-	-h | --help)
-		usage
-		exit 0
-		;;
-	*)
-		usage >&2
-		exit 2
-		;;
-	esac
-	shift
-done
-
-daemon=$build_dir/icegate
-ctl=$build_dir/icegatectl
-for binary in "$daemon" "$ctl"; do
-	[ -x "$binary" ] || die "$binary is missing; build it first:
-  cmake -S $repo -B $build_dir && cmake --build $build_dir --target icegate icegatectl"
-done
+# shellcheck source=SCRIPTDIR/lib/daemon.sh
+. "$here/lib/daemon.sh"
+bench_parse_options "$@"
 command -v node >/dev/null || die "node is missing"
 
 if [ $smoke = 1 ]; then
@@ -89,8 +59,6 @@ cleanup() {
 	bench_stop_daemon
 	rm -rf "$workdir"
 }
-# shellcheck source=SCRIPTDIR/lib/daemon.sh
-. "$here/lib/daemon.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 # One descriptor per connection, in the daemon and in the generator.

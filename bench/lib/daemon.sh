@@ -8,8 +8,9 @@
 # The caller sets, before calling anything here:
 #   repo     the repository (the daemon serves $repo/web)
 #   workdir  a private temporary directory, removed by the caller
-#   daemon   the icegate binary; ctl: the icegatectl binary
-# and defines die MESSAGE. The functions below set:
+#   daemon   the icegate binary; ctl: the icegatectl binary (or lets
+#            bench_parse_options set both)
+# and defines die MESSAGE and usage. The functions below set:
 #   bench_token_file  the access token, in a mode-600 file (never on a command line)
 #   bench_port        the daemon's port on 127.0.0.1
 #   bench_daemon_pid  the daemon's process id, empty when it is not running
@@ -17,6 +18,46 @@
 bench_token_file=""
 bench_port=""
 bench_daemon_pid=""
+
+# The options every script on this library takes: --smoke, --build-dir DIR,
+# --runs N and -h (the caller's usage). Sets smoke, build_dir and runs, then
+# daemon and ctl from build_dir, and dies unless both are built. Call it
+# before anything else here: it is what sets daemon and ctl.
+bench_parse_options() {
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--smoke) smoke=1 ;;
+		--build-dir)
+			[ $# -ge 2 ] || die "--build-dir needs a directory"
+			build_dir=$2
+			shift
+			;;
+		--runs)
+			if [ $# -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]*$ ]]; then
+				die "--runs needs a positive number"
+			fi
+			runs=$2
+			shift
+			;;
+		-h | --help)
+			usage
+			exit 0
+			;;
+		*)
+			usage >&2
+			exit 2
+			;;
+		esac
+		shift
+	done
+
+	daemon=$build_dir/icegate
+	ctl=$build_dir/icegatectl
+	for binary in "$daemon" "$ctl"; do
+		[ -x "$binary" ] || die "$binary is missing; build it first:
+	  cmake -S $repo -B $build_dir && cmake --build $build_dir --target icegate icegatectl"
+	done
+}
 
 # The limits a benchmark must lift: per-address connections (every client
 # comes from a handful of loopback addresses) and the per-connection message

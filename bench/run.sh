@@ -56,6 +56,10 @@ die() {
 	exit 1
 }
 
+# bench_free_port (the rest of it serves mint.sh and storm.sh).
+# shellcheck source=SCRIPTDIR/lib/daemon.sh
+. "$here/lib/daemon.sh"
+
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=1 ;;
@@ -169,17 +173,6 @@ trap 'exit 130' INT TERM
 # Each server needs one descriptor per connection; so does each generator.
 ulimit -n "$(ulimit -Hn)"
 
-free_port() {
-	local candidate
-	for _ in $(seq 50); do
-		candidate=$((20000 + RANDOM % 20000))
-		if [ -z "$(ss -Htln "sport = :$candidate" 2>/dev/null)" ]; then
-			echo "$candidate"
-			return 0
-		fi
-	done
-	die "no free loopback port found"
-}
 
 # The store: one user, one token for every connection (the benchmark
 # measures relaying, not token verification at connection rate).
@@ -225,7 +218,7 @@ listening() {
 
 start_server() { # start_server NAME
 	local name=$1 port log=$workdir/$1.log
-	port=$(free_port)
+	port=$(bench_free_port)
 	server_port[$name]=$port
 	case $name in
 	icegate)

@@ -69,12 +69,16 @@ bench_daemon_settings=(
 	--set log_level=warn
 )
 
-# bench_free_port: a TCP port nobody listens on.
+# bench_free_port: a TCP port no socket uses, below the kernel's ephemeral
+# range: a port there could be any outgoing connection's source, and a check
+# for listeners alone would miss that until the bind fails.
 bench_free_port() {
-	local candidate
+	local low high candidate
+	read -r low high </proc/sys/net/ipv4/ip_local_port_range
+	[ "$low" -gt 11024 ] || die "the ephemeral port range starts at $low: no room below it"
 	for _ in $(seq 50); do
-		candidate=$((20000 + RANDOM % 20000))
-		if [ -z "$(ss -Htln "sport = :$candidate" 2>/dev/null)" ]; then
+		candidate=$((10000 + RANDOM % (low - 10000)))
+		if [ -z "$(ss -Htan "sport = :$candidate" 2>/dev/null)" ]; then
 			echo "$candidate"
 			return 0
 		fi

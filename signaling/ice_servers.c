@@ -20,10 +20,7 @@
 #include <string.h>
 #include <time.h>
 
-/* Short batches: each flush is one transaction on the loop thread, and a
- * second's worth at full minting rate (about 20,000 rows) stalled every
- * client for 16-44 ms; a tenth of that costs a few. */
-#define AUDIT_FLUSH_MS      100
+#define AUDIT_FLUSH_SECONDS 1
 #define AUDIT_QUEUE_MAX     100000 /* records kept while the database refuses writes */
 #define SECRET_SYNC_SECONDS 60
 
@@ -203,7 +200,7 @@ int ice_servers_start(struct server *server)
 		return -1;
 	server->turn_audit_timer = event_new(server->base, -1, EV_PERSIST, audit_cb, server);
 	server->turn_sync_timer = event_new(server->base, -1, EV_PERSIST, sync_cb, server);
-	struct timeval audit_every = {0, AUDIT_FLUSH_MS * 1000};
+	struct timeval audit_every = {AUDIT_FLUSH_SECONDS, 0};
 	struct timeval sync_every = {SECRET_SYNC_SECONDS, 0};
 	if (!server->turn_audit_timer || !server->turn_sync_timer ||
 	    event_add(server->turn_audit_timer, &audit_every) != 0 ||

@@ -9,14 +9,14 @@
 // (chattr +i, a tmpfs mount, a second SQLite writer) and need root.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctlBinary, startDaemon } from '../lib/daemon.mjs';
 import { decodeJwt, get, login, post, refresh, uniqueName } from '../lib/rest.mjs';
-import { holdWriteLock } from '../lib/sqlite-lock.mjs';
+import { fillDisk, holdWriteLock } from '../lib/store-faults.mjs';
 
 const PASSWORD = 'correct horse battery';
 
@@ -215,21 +215,6 @@ function mountTmpfs(t, size) {
 		rmSync(dir, { recursive: true, force: true });
 	});
 	return dir;
-}
-
-// Fills the file system holding dir; returns the filler's path.
-function fillDisk(dir) {
-	const path = join(dir, 'filler');
-	const fd = openSync(path, 'w');
-	const chunk = Buffer.alloc(4096, 0x5a);
-	try {
-		for (;;) writeSync(fd, chunk);
-	} catch (error) {
-		if (error.code !== 'ENOSPC') throw error;
-	} finally {
-		closeSync(fd);
-	}
-	return path;
 }
 
 // What must hold once a fault is gone: the file is sound, the refresh token

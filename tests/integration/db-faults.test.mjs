@@ -26,7 +26,7 @@ import { stopAndCheck } from '../lib/daemon-check.mjs';
 import { ctl, daemonBinary, freePort, repoRoot, startDaemon } from '../lib/daemon.mjs';
 import { addUser, get, login, refresh, sleep, uniqueName } from '../lib/rest.mjs';
 import { connectJoined } from '../lib/ws-client.mjs';
-import { holdWriteLock } from '../lib/sqlite-lock.mjs';
+import { fillDisk, holdWriteLock } from '../lib/store-faults.mjs';
 
 const PASSWORD = 'correct horse battery';
 const BUSY_TIMEOUT_MS = 5000; // the store's sqlite3_busy_timeout
@@ -373,21 +373,6 @@ describe('database locked by another writer', () => {
     );
   });
 });
-
-// Fills the file system holding dir with a dummy file; returns its path.
-function fillDisk(dir) {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  const chunk = Buffer.alloc(4096, 0x5a);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if (error.code !== 'ENOSPC') throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
 
 describe('full disk', () => {
   test('writes answer 503 and nothing is lost or corrupted', async (t) => {

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SANITIZER_REPORT } from './daemon-check.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
@@ -142,7 +143,7 @@ export async function startDaemon(options = {}) {
       const result = await exited;
       // A sanitizer build reports memory errors, undefined behaviour and
       // leaks on stderr: any report fails the test that started the daemon.
-      if (/AddressSanitizer|LeakSanitizer|runtime error:/.test(log)) {
+      if (SANITIZER_REPORT.test(log)) {
         throw new Error(`icegate reported a sanitizer error:\n${log}`);
       }
       const leaked = leakedSecretKinds(log, secrets);
